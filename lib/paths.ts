@@ -1,0 +1,45 @@
+/** Where the project's generated data lives (data/ beside package.json), wherever the caller runs from. */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+let root: string | undefined;
+
+/** The project root: $STREAMLAB_ROOT, else the folder holding Streamlab's package.json. */
+export function projectRoot(): string {
+  if (root) return root;
+  if (process.env.STREAMLAB_ROOT) return (root = path.resolve(process.env.STREAMLAB_ROOT));
+  let dir = __dirname;
+  for (;;) {
+    const pkg = path.join(dir, "package.json");
+    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, "utf8")).name === "streamlab") return (root = dir);
+    const up = path.dirname(dir);
+    if (up === dir) return (root = process.cwd());
+    dir = up;
+  }
+}
+
+/** A path under data/, e.g. dataPath("raw", "events"). */
+export function dataPath(...parts: string[]): string {
+  return path.join(projectRoot(), "data", ...parts);
+}
+
+/** Removes and recreates a folder: notebooks start each demo from a clean slate. */
+export function freshDir(dir: string): string {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** The files in a folder (not hidden, not temporary), oldest first, with size and modification time. */
+export function listFiles(dir: string): { name: string; path: string; bytes: number; modified: Date }[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile() && !e.name.startsWith(".") && !e.name.startsWith("_") && !e.name.endsWith(".tmp"))
+    .map((e) => {
+      const p = path.join(dir, e.name);
+      const st = fs.statSync(p);
+      return { name: e.name, path: p, bytes: st.size, modified: st.mtime };
+    })
+    .sort((a, b) => a.modified.getTime() - b.modified.getTime() || a.name.localeCompare(b.name));
+}

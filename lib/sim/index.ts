@@ -1,0 +1,7 @@
+/** Simulators: feeds of e-commerce events, users and weather readings, as files or rows. */
+export { FileSimulator, simulate, type SimulatorOptions, type FileManifest, type SimulatorStats } from "./file-simulator";
+export { generate, type GenerateOptions } from "./generate";
+export { Feed, type FeedOptions, type FaultOptions } from "./feed";
+export { EVENT_TYPES, FEED_KINDS, type FeedKind, type SimRow } from "./rows";
+export type { FileFormat } from "./format";
+export { isoInZone } from "./time";
