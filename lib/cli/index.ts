@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+/** The `streamlab` command line: `npm start` (run), `streamlab delta …`. */
+import { Command } from "commander";
+import { StreamlabError, messageOf } from "../errors";
+import { registerRun } from "./run";
+import { registerDelta } from "./delta";
+
+export function program(): Command {
+  const p = new Command("streamlab").description("Streamlab: streaming ingestion, Auto Loader and Delta Lake in Node.js").showHelpAfterError();
+  registerRun(p);
+  registerDelta(p);
+  return p;
+}
+
+/** Prints a StreamlabError as `error [CODE]: message` and exits 1 (2 for usage errors). */
+export function fail(e: unknown): never {
+  if (e instanceof StreamlabError) {
+    console.error(`error [${e.code}]: ${e.message}`);
+    process.exit(e.code === "INVALID_OPTION" || e.code === "INVALID_ARGUMENT" ? 2 : 1);
+  }
+  console.error(`error: ${messageOf(e)}`);
+  process.exit(1);
+}
+
+if (require.main === module) {
+  program()
+    .parseAsync(process.argv)
+    .catch(fail);
+}

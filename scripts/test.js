@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// `npm test`: the unit and integration tests (node's test runner over the compiled tests),
+// then the Delta conformance cases, then every notebook when Jupyter is installed.
+// Without Jupyter it says loudly that notebook execution was skipped.
+"use strict";
+const fs = require("node:fs");
+const path = require("node:path");
+const { spawnSync } = require("node:child_process");
+
+const root = path.resolve(__dirname, "..");
+const args = process.argv.slice(2);
+const only = args.filter((a) => !a.startsWith("--"));
+const skipNotebooks = args.includes("--no-notebooks") || process.env.STREAMLAB_SKIP_NOTEBOOKS === "1";
+
+function testFiles(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? testFiles(p) : e.name.endsWith(".test.js") ? [p] : [];
+  });
+}
+
+function run(title, cmd, cmdArgs) {
+  console.log(`\n=== ${title}`);
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: "inherit" });
+  return r.status === 0;
+}
+
+const results = [];
+const files = testFiles(path.join(root, "dist", "test"))
+  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+  .sort();
+results.push(["unit and integration tests", run(`unit and integration tests (${files.length} files)`, process.execPath, ["--test", "--test-concurrency=1", ...files])]);
+
+if (only.length === 0 && fs.existsSync(path.join(root, "dist", "lib", "delta", "conformance.js"))) {
+  results.push(["Delta conformance", run("Delta conformance cases", process.execPath, [path.join(root, "dist", "lib", "cli", "index.js"), "delta", "conformance"])]);
+}
+
+if (only.length === 0 && !skipNotebooks) {
+  const py = ["/usr/bin/python3", "python3"].find((p) => spawnSync(p, ["-c", "import nbclient, nbconvert"]).status === 0);
+  if (!py) {
+    console.log("\n" + "!".repeat(78));
+    console.log("!!! NOTEBOOKS WERE NOT EXECUTED: Jupyter is not installed on this machine.");
+    console.log("!!! Install it with `sudo apt-get install -y jupyter-nbconvert python3-nbclient jupyter-client`,");
+    console.log("!!! then `npm run setup` and `npm test` again.");
+    console.log("!".repeat(78));
+  } else {
+    results.push(["notebooks", run("notebooks (headless, streamlab kernel)", process.execPath, [path.join(root, "scripts", "run-notebooks.js")])]);
+  }
+}
+
+console.log("\n=== summary");
+for (const [name, ok] of results) console.log(`${ok ? "ok    " : "FAILED"} ${name}`);
+process.exit(results.every(([, ok]) => ok) ? 0 : 1);
