@@ -8,3 +8,5 @@ export { show, chart } from "./viz/index";
 export { parseDuration } from "./util/duration";
 export { projectRoot, dataPath, freshDir, listFiles } from "./paths";
 export { rowsSql, sqlLiteral } from "./duck";
+export * as delta from "./delta/index";
+export { DeltaTable } from "./delta/index";
