@@ -7,7 +7,7 @@ import * as path from "node:path";
 import type { Duck } from "../duck";
 import { duck as sharedDuck } from "../duck";
 import { StreamlabError, isStreamlabError } from "../errors";
-import { dvUniqueId, parseCommit, type Action, type AddFile, type CommitInfo, type Metadata, type Protocol } from "./actions";
+import { dvUniqueId, parseCommit, type Action, type AddFile, type CommitInfo, type Metadata, type Protocol, type RemoveFile } from "./actions";
 import { readCheckpoint } from "./checkpoint-reader";
 import { listLog, logSegment, type CheckpointFile, type LogListing, type LogSegment } from "./log-segment";
 import { columnMappingMode, parseSchema, type ColumnMappingMode, type StructType } from "./schema";
@@ -38,6 +38,8 @@ export class Snapshot {
     readonly segment: LogSegment,
     /** Domain metadata (not removed) by domain. */
     readonly domains: Map<string, string>,
+    /** Remove actions still in force (files no version after them re-adds): VACUUM and checkpoints need them. */
+    readonly tombstones: RemoveFile[] = [],
   ) {}
 
   get schema(): StructType {
@@ -96,6 +98,7 @@ export class Snapshot {
 async function replay(segment: LogSegment, duck: Duck): Promise<Snapshot> {
   const seen = new Set<string>();
   const files: AddFile[] = [];
+  const tombstones: RemoveFile[] = [];
   const txns = new Map<string, number>();
   const domains = new Map<string, string>();
   const seenDomains = new Set<string>();
@@ -111,8 +114,12 @@ async function replay(segment: LogSegment, duck: Duck): Promise<Snapshot> {
         files.push(a.add);
       }
     } else if (a.remove) {
-      // Tombstones in a checkpoint only matter to VACUUM; in commits they hide older adds.
-      if (!fromCheckpoint) seen.add(`${normalizePath(segment.tableRoot, a.remove.path)}#${dvUniqueId(a.remove.deletionVector)}`);
+      // A remove hides older adds of the same key; checkpoints carry removes only as tombstones for VACUUM.
+      const key = `${normalizePath(segment.tableRoot, a.remove.path)}#${dvUniqueId(a.remove.deletionVector)}`;
+      if (!seen.has(key)) {
+        if (!fromCheckpoint) seen.add(key);
+        tombstones.push(a.remove);
+      }
     } else if (a.protocol) {
       protocol ??= a.protocol;
     } else if (a.metaData) {
@@ -133,8 +140,8 @@ async function replay(segment: LogSegment, duck: Duck): Promise<Snapshot> {
     const c = segment.commits[i]!;
     const actions = parseCommit(readText(c.path), c.path);
     if (i === segment.commits.length - 1) commitInfo = actions.find((a) => a.commitInfo)?.commitInfo;
-    // Within one commit, actions do not override each other: apply removes and adds as a set.
-    for (const a of actions) apply(a, false);
+    // Newest first inside a commit too: a file removed and re-added by one commit (remove, then add) stays active.
+    for (let j = actions.length - 1; j >= 0; j--) apply(actions[j]!, false);
   }
   if (segment.checkpoint) {
     for (const a of await readCheckpoint(duck, segment.checkpoint)) apply(a, true);
@@ -151,7 +158,7 @@ async function replay(segment: LogSegment, duck: Duck): Promise<Snapshot> {
       hint: "The log is damaged: the first commit (or the checkpoint) must hold a metaData action.",
     });
   }
-  const snap = new Snapshot(segment.tableRoot, segment.version, protocol, metadata, files, txns, commitInfo, segment, domains);
+  const snap = new Snapshot(segment.tableRoot, segment.version, protocol, metadata, files, txns, commitInfo, segment, domains, tombstones);
   // Validate the schema and column mapping once, so errors surface at load time.
   void snap.schema;
   void snap.columnMapping;
