@@ -18,7 +18,14 @@ export interface ScanOptions {
   columns?: string[];
   /** A SQL predicate over logical columns; also used for partition pruning and data skipping. */
   filter?: string;
+  /** Also return each row's data file (FILE_COLUMN) and row index in it (ROW_COLUMN): for DML. */
+  withFileInfo?: boolean;
+  /** Scan only these active files (default: all). */
+  files?: AddFile[];
 }
+
+export const FILE_COLUMN = "__sl_file";
+export const ROW_COLUMN = "__sl_row";
 
 export interface ScanMetrics {
   totalFiles: number;
@@ -97,17 +104,20 @@ export async function planScan(snapshot: Snapshot, duck: Duck, options: ScanOpti
     }
   }
   const conjuncts = options.filter ? parseConjuncts(options.filter) : [];
-  const files = snapshot.files.filter((a) => mayMatch(a, conjuncts, schema, partitionColumns, mode));
+  const candidates = options.files ?? snapshot.files;
+  const files = candidates.filter((a) => mayMatch(a, conjuncts, schema, partitionColumns, mode));
+  const info = options.withFileInfo ? [FILE_COLUMN, ROW_COLUMN] : [];
   const id = ++scanCounter;
   const temps: string[] = [];
   const outer = (inner: string) => {
-    const projection = wanted.map(quoteIdent).join(", ");
+    const projection = [...wanted, ...info].map(quoteIdent).join(", ");
     return `SELECT ${projection} FROM (${inner}) AS t${options.filter ? ` WHERE ${options.filter}` : ""}`;
   };
-  const metrics: ScanMetrics = { totalFiles: snapshot.files.length, filesSelected: files.length, filesSkipped: snapshot.files.length - files.length, deletionVectors: 0, planningMs: 0 };
+  const metrics: ScanMetrics = { totalFiles: candidates.length, filesSelected: files.length, filesSkipped: candidates.length - files.length, deletionVectors: 0, planningMs: 0 };
 
   if (files.length === 0) {
-    const inner = `SELECT ${fields.map((f) => nullColumn(f, mode)).join(", ")} WHERE false`;
+    const extra = options.withFileInfo ? `, NULL::VARCHAR AS ${FILE_COLUMN}, NULL::BIGINT AS ${ROW_COLUMN}` : "";
+    const inner = `SELECT ${fields.map((f) => nullColumn(f, mode)).join(", ")}${extra} WHERE false`;
     metrics.planningMs = performance.now() - started;
     return new DeltaScan(snapshot, duck, outer(inner), files, metrics, temps);
   }
@@ -141,7 +151,7 @@ export async function planScan(snapshot: Snapshot, duck: Duck, options: ScanOpti
   }
 
   const list = `[${paths.map(sqlString).join(", ")}]`;
-  const reader = `read_parquet(${list}, filename = true${dvTable ? ", file_row_number = true" : ""}, union_by_name = true, hive_partitioning = false)`;
+  const reader = `read_parquet(${list}, filename = true${dvTable || options.withFileInfo ? ", file_row_number = true" : ""}, union_by_name = true, hive_partitioning = false)`;
   const available = new Set((await duck.describe(`SELECT * FROM ${reader}`)).map((c) => c.name));
   const select = fields.map((f) => {
     const pi = partitionColumns.indexOf(f.name);
@@ -153,6 +163,7 @@ export async function planScan(snapshot: Snapshot, duck: Duck, options: ScanOpti
     const expr = nested ? logicalExpr(col, f.type, mode) : `CAST(${col} AS ${duckType(f.type)})`;
     return `${expr} AS ${quoteIdent(f.name)}`;
   });
+  if (options.withFileInfo) select.push(`d.filename AS ${FILE_COLUMN}`, `d.file_row_number AS ${ROW_COLUMN}`);
   let inner = `SELECT ${select.join(", ")} FROM ${reader} AS d JOIN ${filesTable} AS f ON d.filename = f.filename`;
   if (dvTable) inner += ` ANTI JOIN ${dvTable} AS dv ON d.filename = dv.filename AND d.file_row_number = dv.row_idx`;
   metrics.planningMs = performance.now() - started;

@@ -43,6 +43,7 @@ export function resolveDataPath(tableRoot: string, p: string): string {
 export function encodeDataPath(relative: string): string {
   return relative
     .split("/")
-    .map((seg) => encodeURIComponent(seg).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    // URI path-segment encoding: sub-delimiters such as "=" and "+" stay as they are (as in Spark's paths).
+    .map((seg) => encodeURIComponent(seg).replace(/%(24|26|2B|2C|3B|3D|3A|40)/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))))
     .join("/");
 }

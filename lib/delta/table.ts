@@ -1,9 +1,18 @@
-/** A Delta table by path: the entry point for reading (snapshots, scans, time travel, history). */
+/** A Delta table by path: the entry point for reading (snapshots, scans, time travel, history) and for writes and operations. */
 import * as path from "node:path";
 import { duck as sharedDuck, type Duck, type Row } from "../duck";
+import type { DataInput } from "../sql-input";
 import { history, type HistoryEntry } from "./history";
+import { deleteWhere, type DeleteResult } from "./operations/delete";
+import { merge, type MergeOptions, type MergeResult } from "./operations/merge";
+import { optimize, type OptimizeOptions, type OptimizeResult } from "./operations/optimize";
+import { restore, type RestoreResult } from "./operations/restore";
+import { updateWhere, type UpdateResult } from "./operations/update";
+import { vacuum, type VacuumOptions, type VacuumResult } from "./operations/vacuum";
 import { planScan, type DeltaScan, type ScanOptions } from "./scan";
 import { Snapshot, type SnapshotOptions } from "./snapshot";
+import { readChanges } from "./table-changes";
+import { writeDelta, type WriteOptions, type WriteResult } from "./write";
 
 export interface ReadOptions extends ScanOptions, Omit<SnapshotOptions, "duck"> {}
 
@@ -45,5 +54,47 @@ export class DeltaTable {
 
   history(limit?: number): HistoryEntry[] {
     return history(this.path, limit);
+  }
+
+  /** Appends (or overwrites, creates…) rows from a query, a view, a file or an array of rows. */
+  async write(input: DataInput, options: WriteOptions = {}): Promise<WriteResult> {
+    return writeDelta(this.path, input, { duck: await this.duck(), ...options });
+  }
+
+  async delete(predicate?: string): Promise<DeleteResult> {
+    const duck = await this.duck();
+    return deleteWhere(await Snapshot.load(this.path, { duck }), duck, predicate);
+  }
+
+  /** `set` maps columns to SQL expressions, e.g. { price: "price * 0.9" }. */
+  async update(set: Record<string, string>, predicate?: string): Promise<UpdateResult> {
+    const duck = await this.duck();
+    return updateWhere(await Snapshot.load(this.path, { duck }), duck, set, predicate);
+  }
+
+  /** MERGE: the target is `t`, the source `s` in `on` and the clauses. */
+  async merge(options: MergeOptions): Promise<MergeResult> {
+    const duck = await this.duck();
+    return merge(await Snapshot.load(this.path, { duck }), duck, options);
+  }
+
+  async optimize(options: OptimizeOptions = {}): Promise<OptimizeResult> {
+    const duck = await this.duck();
+    return optimize(await Snapshot.load(this.path, { duck }), duck, options);
+  }
+
+  async vacuum(options: VacuumOptions = {}): Promise<VacuumResult> {
+    const duck = await this.duck();
+    return vacuum(await Snapshot.load(this.path, { duck }), options);
+  }
+
+  async restore(to: { version?: number; timestamp?: Date | string | number }): Promise<RestoreResult> {
+    const duck = await this.duck();
+    return restore(await Snapshot.load(this.path, { duck }), duck, to);
+  }
+
+  /** The Change Data Feed between two versions (inclusive). */
+  async readChanges(fromVersion: number, toVersion?: number): Promise<DeltaScan> {
+    return readChanges(this.path, await this.duck(), fromVersion, toVersion);
   }
 }

@@ -1,0 +1,131 @@
+/**
+ * Writes data files for a transaction: Parquet by DuckDB (COPY … RETURN_STATS), one folder per
+ * partition (hive-style, escaped as Spark escapes), unique names, and an `add` action per file
+ * with its stats. Files land under a hidden staging folder first and are renamed into place;
+ * they become part of the table only when the commit that names them succeeds.
+ */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Duck } from "../duck";
+import { sqlString } from "../duck";
+import type { AddFile } from "./actions";
+import { duckType, quoteIdent, type StructField, type StructType } from "./schema";
+import { columnStatsFromJson, deltaStats } from "./stats";
+import { encodeDataPath } from "./storage";
+
+export const NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__";
+export const DEFAULT_TARGET_FILE_SIZE = 128 * 1024 * 1024;
+
+/** Escapes a partition value for a directory name as Spark does (ExternalCatalogUtils.escapePathName). */
+export function escapePartitionValue(v: string): string {
+  let out = "";
+  for (const ch of v) {
+    const code = ch.codePointAt(0)!;
+    if (code < 0x20 || code === 0x7f || `"#%'*/:=?\\{[]^`.includes(ch)) out += `%${code.toString(16).toUpperCase().padStart(2, "0")}`;
+    else out += ch;
+  }
+  return out;
+}
+
+/** SQL that renders a partition column as the string Delta stores in partitionValues. */
+export function partitionValueSql(col: string, f: StructField): string {
+  const c = quoteIdent(col);
+  if (f.type === "timestamp" || f.type === "timestamp_ntz") return `strftime(${c}, '%Y-%m-%d %H:%M:%S.%f')`;
+  if (f.type === "binary") return `decode(${c})`;
+  return `CAST(${c} AS VARCHAR)`;
+}
+
+export interface WrittenFiles {
+  adds: AddFile[];
+  numOutputRows: number;
+  numOutputBytes: number;
+}
+
+export interface DataFileOptions {
+  targetFileSize?: number;
+  dataChange?: boolean;
+  /** Sub-folder for the files (e.g. "_change_data" for CDF files). */
+  subdir?: string;
+}
+
+/**
+ * Writes the rows of `select` (whose columns are the table's, by name) as data files of a table
+ * with `schema` and `partitionColumns`.
+ */
+export async function writeDataFiles(
+  duck: Duck,
+  tableRoot: string,
+  select: string,
+  schema: StructType,
+  partitionColumns: string[],
+  options: DataFileOptions = {},
+): Promise<WrittenFiles> {
+  const target = options.targetFileSize ?? DEFAULT_TARGET_FILE_SIZE;
+  const dataFields = schema.fields.filter((f) => !partitionColumns.includes(f.name));
+  const partFields = partitionColumns.map((c) => schema.fields.find((f) => f.name === c)!);
+  const dataSchema: StructType = { type: "struct", fields: dataFields };
+  const projection = dataFields.map((f) => `CAST(${quoteIdent(f.name)} AS ${duckType(f.type)}) AS ${quoteIdent(f.name)}`).join(", ");
+
+  const combos: (string | null)[][] = partFields.length
+    ? (await duck.all<Record<string, string | null>>(`SELECT DISTINCT ${partFields.map((f, i) => `${partitionValueSql(f.name, f)} AS p${i}`).join(", ")} FROM (${select})`)).map((r) =>
+        partFields.map((_, i) => r[`p${i}`] ?? null),
+      )
+    : [[]];
+
+  const staging = path.join(tableRoot, `_streamlab_staging_${crypto.randomUUID()}`);
+  const result: WrittenFiles = { adds: [], numOutputRows: 0, numOutputBytes: 0 };
+  try {
+    for (const combo of combos) {
+      const where = partFields.length
+        ? ` WHERE ${partFields.map((f, i) => `${partitionValueSql(f.name, f)} IS NOT DISTINCT FROM ${combo[i] === null ? "NULL" : sqlString(combo[i]!)}`).join(" AND ")}`
+        : "";
+      const dir = path.join(staging, String(result.adds.length));
+      fs.mkdirSync(dir, { recursive: true });
+      const rows = await duck.json<{ filename: string; count: string; file_size_bytes: string; column_statistics: unknown }>(
+        `COPY (SELECT ${projection || "NULL AS __empty"} FROM (${select})${where}) TO ${sqlString(dir)} ` +
+          `(FORMAT parquet, COMPRESSION snappy, FILENAME_PATTERN 'part-{i}', FILE_SIZE_BYTES ${Math.max(1, Math.floor(target))}, RETURN_STATS)`,
+      );
+      const relDir = [options.subdir, ...partFields.map((f, i) => `${f.name}=${combo[i] === null ? NULL_PARTITION : escapePartitionValue(combo[i]!)}`)].filter(Boolean).join("/");
+      const finalDir = path.join(tableRoot, relDir);
+      fs.mkdirSync(finalDir, { recursive: true });
+      rows.sort((a, b) => a.filename.localeCompare(b.filename));
+      for (const [i, r] of rows.entries()) {
+        const count = Number(r.count);
+        if (count === 0 && (rows.length > 1 || combos.length > 1 || partFields.length > 0)) continue;
+        const name = `part-${String(i).padStart(5, "0")}-${crypto.randomUUID()}-c000.snappy.parquet`;
+        const finalPath = path.join(finalDir, name);
+        fs.renameSync(r.filename, finalPath);
+        const st = fs.statSync(finalPath);
+        const rel = relDir ? `${relDir}/${name}` : name;
+        result.adds.push({
+          path: encodeDataPath(rel),
+          partitionValues: Object.fromEntries(partFields.map((f, j) => [f.name, combo[j] ?? null])),
+          size: st.size,
+          modificationTime: Math.floor(st.mtimeMs),
+          dataChange: options.dataChange ?? true,
+          stats: JSON.stringify(deltaStats(dataSchema, count, columnStatsFromJson(r.column_statistics))),
+        });
+        result.numOutputRows += count;
+        result.numOutputBytes += st.size;
+      }
+    }
+  } catch (e) {
+    // Nothing was committed: take back the files this call placed.
+    for (const a of result.adds) fs.rmSync(path.join(tableRoot, decodeURIComponent(a.path)), { force: true });
+    throw e;
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+  // An empty write still produces one empty file per call in DuckDB: drop it, it carries no rows.
+  if (result.numOutputRows === 0) {
+    for (const a of result.adds) fs.rmSync(path.join(tableRoot, decodeURIComponent(a.path)), { force: true });
+    return { adds: [], numOutputRows: 0, numOutputBytes: 0 };
+  }
+  return result;
+}
+
+/** Deletes files written by writeDataFiles when their commit did not happen. */
+export function discardFiles(tableRoot: string, adds: { path: string }[]): void {
+  for (const a of adds) fs.rmSync(path.join(tableRoot, decodeURIComponent(a.path)), { force: true });
+}

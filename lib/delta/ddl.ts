@@ -1,0 +1,163 @@
+/**
+ * Spark-style DDL schema strings ("event_id STRING NOT NULL, price DECIMAL(10,2), tags ARRAY<STRING>")
+ * to Delta schemas and back, so users write schemas the way Spark users do.
+ */
+import { StreamlabError } from "../errors";
+import { isArray, isMap, isStruct, type DeltaType, type StructField, type StructType } from "./schema";
+
+const SIMPLE: Record<string, DeltaType> = {
+  STRING: "string", VARCHAR: "string", CHAR: "string", TEXT: "string",
+  BIGINT: "long", LONG: "long", INT: "integer", INTEGER: "integer", SMALLINT: "short", SHORT: "short",
+  TINYINT: "byte", BYTE: "byte", FLOAT: "float", REAL: "float", DOUBLE: "double", BOOLEAN: "boolean", BOOL: "boolean",
+  BINARY: "binary", DATE: "date", TIMESTAMP: "timestamp", TIMESTAMP_LTZ: "timestamp", TIMESTAMP_NTZ: "timestamp_ntz",
+};
+
+class Parser {
+  private i = 0;
+  constructor(private readonly s: string) {}
+
+  fail(what: string): never {
+    throw new StreamlabError("INVALID_OPTION", `Cannot parse the schema "${this.s}": ${what} at position ${this.i + 1}.`, {
+      hint: 'Write it as Spark DDL, e.g. "event_id STRING NOT NULL, price DECIMAL(10,2), event_timestamp TIMESTAMP".',
+    });
+  }
+
+  ws(): void {
+    while (this.i < this.s.length && /\s/.test(this.s[this.i]!)) this.i++;
+  }
+
+  peek(re: RegExp): boolean {
+    this.ws();
+    return re.test(this.s.slice(this.i));
+  }
+
+  take(re: RegExp, what: string): string {
+    this.ws();
+    const m = re.exec(this.s.slice(this.i));
+    if (!m || m.index !== 0) this.fail(`expected ${what}`);
+    this.i += m[0].length;
+    return m[0];
+  }
+
+  name(): string {
+    this.ws();
+    if (this.s[this.i] === "`") {
+      const end = this.s.indexOf("`", this.i + 1);
+      if (end < 0) this.fail("an unclosed `");
+      const n = this.s.slice(this.i + 1, end);
+      this.i = end + 1;
+      return n;
+    }
+    return this.take(/^[A-Za-z_][A-Za-z0-9_]*/, "a column name");
+  }
+
+  type(): DeltaType {
+    const word = this.take(/^[A-Za-z_]+/, "a type").toUpperCase();
+    if (word === "DECIMAL" || word === "NUMERIC" || word === "DEC") {
+      if (this.peek(/^\(/)) {
+        this.take(/^\(/, "(");
+        const p = this.take(/^\d+/, "a precision");
+        let sc = "0";
+        if (this.peek(/^,/)) {
+          this.take(/^,/, ",");
+          sc = this.take(/^\d+/, "a scale");
+        }
+        this.take(/^\)/, ")");
+        if (Number(p) < 1 || Number(p) > 38 || Number(sc) > Number(p)) this.fail(`DECIMAL(${p},${sc}) is out of range (precision 1-38, scale ≤ precision)`);
+        return `decimal(${p},${sc})`;
+      }
+      return "decimal(10,0)";
+    }
+    if ((word === "VARCHAR" || word === "CHAR") && this.peek(/^\(/)) {
+      this.take(/^\(\s*\d+\s*\)/, "a length");
+      return "string";
+    }
+    if (word === "ARRAY") {
+      this.take(/^</, "<");
+      const e = this.type();
+      this.take(/^>/, ">");
+      return { type: "array", elementType: e, containsNull: true };
+    }
+    if (word === "MAP") {
+      this.take(/^</, "<");
+      const k = this.type();
+      this.take(/^,/, ",");
+      const v = this.type();
+      this.take(/^>/, ">");
+      return { type: "map", keyType: k, valueType: v, valueContainsNull: true };
+    }
+    if (word === "STRUCT") {
+      this.take(/^</, "<");
+      const fields: StructField[] = [];
+      while (!this.peek(/^>/)) {
+        const n = this.name();
+        if (this.peek(/^:/)) this.take(/^:/, ":");
+        fields.push(this.fieldRest(n));
+        if (!this.peek(/^>/)) this.take(/^,/, ", or >");
+      }
+      this.take(/^>/, ">");
+      return { type: "struct", fields };
+    }
+    const t = SIMPLE[word];
+    if (!t) this.fail(`unknown type ${word}`);
+    return t;
+  }
+
+  fieldRest(name: string): StructField {
+    const type = this.type();
+    let nullable = true;
+    const metadata: Record<string, unknown> = {};
+    for (;;) {
+      if (this.peek(/^NOT\s+NULL\b/i)) {
+        this.take(/^NOT\s+NULL/i, "NOT NULL");
+        nullable = false;
+      } else if (this.peek(/^COMMENT\b/i)) {
+        this.take(/^COMMENT/i, "COMMENT");
+        const c = this.take(/^'(?:[^'\\]|\\.)*'/, "a quoted comment");
+        metadata.comment = c.slice(1, -1);
+      } else break;
+    }
+    return { name, type, nullable, metadata };
+  }
+
+  parse(): StructType {
+    const fields: StructField[] = [];
+    this.ws();
+    if (this.i >= this.s.length) this.fail("no column");
+    while (this.i < this.s.length) {
+      const n = this.name();
+      fields.push(this.fieldRest(n));
+      this.ws();
+      if (this.i < this.s.length) this.take(/^,/, "a comma");
+      this.ws();
+    }
+    const seen = new Set<string>();
+    for (const f of fields) {
+      if (seen.has(f.name.toLowerCase())) this.fail(`the column "${f.name}" appears twice`);
+      seen.add(f.name.toLowerCase());
+    }
+    return { type: "struct", fields };
+  }
+}
+
+/** Parses a Spark DDL schema string. */
+export function parseDdl(ddl: string): StructType {
+  return new Parser(ddl).parse();
+}
+
+/** A Delta type as Spark DDL. */
+export function typeDdl(t: DeltaType): string {
+  if (typeof t === "string") {
+    const map: Record<string, string> = { string: "STRING", long: "BIGINT", integer: "INT", short: "SMALLINT", byte: "TINYINT", float: "FLOAT", double: "DOUBLE", boolean: "BOOLEAN", binary: "BINARY", date: "DATE", timestamp: "TIMESTAMP", timestamp_ntz: "TIMESTAMP_NTZ" };
+    return map[t] ?? t.toUpperCase();
+  }
+  if (isStruct(t)) return `STRUCT<${t.fields.map((f) => `${f.name}: ${typeDdl(f.type)}`).join(", ")}>`;
+  if (isArray(t)) return `ARRAY<${typeDdl(t.elementType)}>`;
+  if (isMap(t)) return `MAP<${typeDdl(t.keyType)}, ${typeDdl(t.valueType)}>`;
+  return JSON.stringify(t);
+}
+
+/** A schema as Spark DDL. */
+export function schemaDdl(s: StructType): string {
+  return s.fields.map((f) => `${/^[A-Za-z_][A-Za-z0-9_]*$/.test(f.name) ? f.name : `\`${f.name}\``} ${typeDdl(f.type)}${f.nullable ? "" : " NOT NULL"}`).join(", ");
+}

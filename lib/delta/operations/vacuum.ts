@@ -1,0 +1,93 @@
+/**
+ * VACUUM: deletes data files the table no longer references and that are older than the
+ * retention window (default 7 days, delta.deletedFileRetentionDuration). Files any version
+ * inside the window may need — active files, their deletion vectors, recently removed files,
+ * and files written by commits still in progress — are never deleted.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { StreamlabError } from "../../errors";
+import { parseInterval } from "../checkpoint-writer";
+import { dvFilePath } from "../deletion-vectors";
+import type { Snapshot } from "../snapshot";
+import { LOG_DIR } from "../storage";
+import { checkWritable } from "../table-features";
+
+export interface VacuumOptions {
+  /** Keep files removed less than this many hours ago. Default: the table's retention (7 days). */
+  retentionHours?: number;
+  /** List what would be deleted without deleting. */
+  dryRun?: boolean;
+  /** Allow a retention shorter than the table's (it can break time travel and concurrent readers). */
+  retentionCheckEnabled?: boolean;
+}
+
+export interface VacuumResult {
+  dryRun: boolean;
+  retentionHours: number;
+  /** Paths (relative to the table) deleted, or that would be. */
+  files: string[];
+  bytes: number;
+}
+
+const DEFAULT_RETENTION_MS = 7 * 24 * 3_600_000;
+
+function walk(dir: string, root: string, out: string[]): void {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const rel = path.relative(root, path.join(dir, e.name));
+    // Hidden and underscore entries are not data (the log, staging folders, .crc files), except _change_data.
+    if (e.name === LOG_DIR || ((e.name.startsWith(".") || e.name.startsWith("_")) && e.name !== "_change_data")) continue;
+    if (e.isDirectory()) walk(path.join(dir, e.name), root, out);
+    else if (e.isFile()) out.push(rel);
+  }
+}
+
+export function vacuum(snapshot: Snapshot, options: VacuumOptions = {}, now = Date.now()): VacuumResult {
+  checkWritable(snapshot.protocol, snapshot.metadata, snapshot.tableRoot);
+  const conf = snapshot.configuration["delta.deletedFileRetentionDuration"];
+  const tableRetentionMs = conf ? parseInterval(conf) : DEFAULT_RETENTION_MS;
+  const retentionMs = options.retentionHours === undefined ? tableRetentionMs : options.retentionHours * 3_600_000;
+  if (!(retentionMs >= 0)) throw new StreamlabError("INVALID_OPTION", `retentionHours must be a non-negative number, got ${options.retentionHours}.`);
+  if (retentionMs < tableRetentionMs && options.retentionCheckEnabled !== false) {
+    throw new StreamlabError("DELTA_RETENTION_TOO_SHORT", `A retention of ${retentionMs / 3_600_000} hours is shorter than the table's ${tableRetentionMs / 3_600_000} hours: VACUUM could delete files that readers or time travel still need.`, {
+      hint: "Keep the default, or pass retentionCheckEnabled: false (CLI: --force) if you are sure no reader or writer uses older versions.",
+    });
+  }
+  const root = snapshot.tableRoot;
+  const keep = new Set<string>();
+  for (const a of snapshot.files) {
+    keep.add(path.resolve(snapshot.filePath(a)));
+    if (a.deletionVector && a.deletionVector.storageType !== "i") keep.add(path.resolve(dvFilePath(root, a.deletionVector)));
+  }
+  const cutoff = now - retentionMs;
+  const recentTombstones = new Set(
+    snapshot.tombstones.filter((r) => (r.deletionTimestamp ?? now) > cutoff).map((r) => path.resolve(snapshot.filePath({ ...r, partitionValues: {}, size: 0, modificationTime: 0, dataChange: true }))),
+  );
+  const all: string[] = [];
+  walk(root, root, all);
+  const doomed: string[] = [];
+  let bytes = 0;
+  for (const rel of all) {
+    const abs = path.resolve(root, rel);
+    if (keep.has(abs) || recentTombstones.has(abs)) continue;
+    // Untracked files younger than the window may belong to a commit in progress.
+    const st = fs.statSync(abs);
+    if (st.mtimeMs > cutoff) continue;
+    doomed.push(rel);
+    bytes += st.size;
+  }
+  if (!options.dryRun) {
+    for (const rel of doomed) fs.rmSync(path.join(root, rel), { force: true });
+    removeEmptyDirs(root, root);
+  }
+  return { dryRun: Boolean(options.dryRun), retentionHours: retentionMs / 3_600_000, files: doomed.sort(), bytes };
+}
+
+function removeEmptyDirs(dir: string, root: string): void {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (!e.isDirectory() || e.name === LOG_DIR || e.name.startsWith(".")) continue;
+    const p = path.join(dir, e.name);
+    removeEmptyDirs(p, root);
+    if (fs.readdirSync(p).length === 0) fs.rmdirSync(p);
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * A Delta transaction: the actions one commit adds to the log, and optimistic concurrency
+ * (PROTOCOL.md, "Optimistic Concurrency Control"). Data files are written first; then the next
+ * `_delta_log/NNNNNNNNNNNNNNNNNNNN.json` is created put-if-absent (a hard link, which fails when
+ * the name exists: an existing commit is never overwritten). When another writer won that
+ * version, its commits are checked against what this transaction read and removed; blind
+ * appends commute and retry at the next version, real conflicts fail.
+ */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Duck } from "../duck";
+import { StreamlabError, messageOf } from "../errors";
+import { dvUniqueId, parseCommit, type Action, type AddFile, type CommitInfo } from "./actions";
+import { writeCheckpoint } from "./checkpoint-writer";
+import { listLog } from "./log-segment";
+import { mayMatch, parseConjuncts } from "./skipping";
+import { parseSchema } from "./schema";
+import { Snapshot } from "./snapshot";
+import { logDir, readText, resolveDataPath } from "./storage";
+import { ENGINE_INFO } from "./version";
+
+export type IsolationLevel = "Serializable" | "WriteSerializable";
+
+export interface TransactionOptions {
+  /** The commitInfo operation, e.g. "WRITE", "DELETE", "MERGE". */
+  operation: string;
+  operationParameters?: Record<string, unknown>;
+  /** Idempotent writes: the application id and its monotonically increasing version. */
+  txnAppId?: string;
+  txnVersion?: number;
+  isolationLevel?: IsolationLevel;
+  /** How many times to retry after losing a race to another writer. Default 100. */
+  maxRetries?: number;
+  userMetadata?: string;
+}
+
+export interface CommitResult {
+  /** The version committed; when skipped, the table's version at which the txn was found. */
+  version: number;
+  /** True when an idempotent write found its (appId, version) already committed. */
+  skipped: boolean;
+  attempts: number;
+  /** True when this commit also wrote a checkpoint. */
+  checkpointed: boolean;
+}
+
+export class Transaction {
+  private readonly actions: Action[] = [];
+  /** Files this transaction read (for conflict detection), keyed like log replay. */
+  private readonly readFiles = new Set<string>();
+  /** Predicates over the table this transaction read with ("true" for the whole table). */
+  private readonly readPredicates: string[] = [];
+  readonly readVersion: number;
+  readonly txnId = crypto.randomUUID();
+
+  constructor(
+    readonly tableRoot: string,
+    /** The snapshot the transaction read; undefined when it creates the table. */
+    readonly snapshot: Snapshot | undefined,
+    readonly duck: Duck,
+    readonly options: TransactionOptions,
+  ) {
+    this.readVersion = snapshot?.version ?? -1;
+  }
+
+  /** Marks `files` as read with `predicate` (undefined: the whole table). */
+  read(files: AddFile[], predicate?: string): void {
+    for (const f of files) this.readFiles.add(fileKey(this.tableRoot, f.path, f.deletionVector));
+    this.readPredicates.push(predicate ?? "true");
+  }
+
+  addActions(...actions: Action[]): void {
+    this.actions.push(...actions);
+  }
+
+  get pendingActions(): readonly Action[] {
+    return this.actions;
+  }
+
+  /** True when the transaction only adds data and read nothing. */
+  get isBlindAppend(): boolean {
+    return this.readPredicates.length === 0 && this.actions.every((a) => !a.remove && !(a.add && !a.add.dataChange));
+  }
+
+  /** Already committed by an earlier run with the same (appId, version)? */
+  alreadyCommitted(snapshot: Snapshot | undefined = this.snapshot): boolean {
+    const { txnAppId, txnVersion } = this.options;
+    if (txnAppId === undefined || txnVersion === undefined || !snapshot) return false;
+    const committed = snapshot.txns.get(txnAppId);
+    return committed !== undefined && committed >= txnVersion;
+  }
+
+  async commit(operationMetrics: Record<string, unknown> = {}): Promise<CommitResult> {
+    if (this.alreadyCommitted()) return { version: this.readVersion, skipped: true, attempts: 0, checkpointed: false };
+    const { txnAppId, txnVersion } = this.options;
+    const body: Action[] = [...this.actions];
+    if (txnAppId !== undefined && txnVersion !== undefined) body.push({ txn: { appId: txnAppId, version: txnVersion, lastUpdated: Date.now() } });
+    const maxRetries = this.options.maxRetries ?? 100;
+    const dir = logDir(this.tableRoot);
+    fs.mkdirSync(dir, { recursive: true });
+    let version = this.readVersion + 1;
+    for (let attempt = 1; ; attempt++) {
+      const commitInfo: CommitInfo = {
+        timestamp: Date.now(),
+        operation: this.options.operation,
+        operationParameters: this.options.operationParameters ?? {},
+        ...(this.readVersion >= 0 ? { readVersion: this.readVersion } : {}),
+        isolationLevel: this.options.isolationLevel ?? "Serializable",
+        isBlindAppend: this.isBlindAppend,
+        operationMetrics: Object.fromEntries(Object.entries(operationMetrics).map(([k, v]) => [k, String(v)])),
+        engineInfo: ENGINE_INFO,
+        txnId: this.txnId,
+        ...(this.options.userMetadata ? { userMetadata: this.options.userMetadata } : {}),
+      };
+      const text = [{ commitInfo }, ...body].map((a) => JSON.stringify(a)).join("\n") + "\n";
+      if (putIfAbsent(path.join(dir, commitName(version)), text)) {
+        const checkpointed = await this.afterCommit(version);
+        return { version, skipped: false, attempts: attempt, checkpointed };
+      }
+      // Another writer took `version`: check every commit since our read against what we did.
+      const latest = listLog(this.tableRoot).commits.at(-1)?.version ?? version;
+      for (let v = version; v <= latest; v++) {
+        const file = path.join(dir, commitName(v));
+        const winner = parseCommit(readText(file), file);
+        const skipped = this.checkConflicts(v, winner);
+        if (skipped) return { version: v, skipped: true, attempts: attempt, checkpointed: false };
+      }
+      version = latest + 1;
+      if (attempt >= maxRetries) {
+        throw new StreamlabError("DELTA_CONCURRENT_MODIFICATION", `Gave up committing to ${this.tableRoot} after ${attempt} attempts: other writers kept winning (latest version ${latest}).`, {
+          hint: "Retry the write; raise maxRetries if many writers append at once.",
+          details: { version: latest },
+        });
+      }
+      await new Promise((r) => setTimeout(r, Math.min(200, 2 ** Math.min(attempt, 7)) * Math.random()));
+    }
+  }
+
+  /** Throws on a real conflict with the winning commit `v`; returns true when our txn was already committed by it. */
+  private checkConflicts(v: number, winner: Action[]): boolean {
+    const conflict = (what: string, code: "DELTA_CONCURRENT_MODIFICATION" | "DELTA_CONCURRENT_APPEND" = "DELTA_CONCURRENT_MODIFICATION") =>
+      new StreamlabError(code, `A concurrent transaction committed version ${v} of ${this.tableRoot} first and ${what}.`, {
+        hint: "Re-run the operation on the new version of the table.",
+        details: { winningVersion: v },
+      });
+    const info = winner.find((a) => a.commitInfo)?.commitInfo;
+    for (const a of winner) {
+      if (a.txn && a.txn.appId === this.options.txnAppId && this.options.txnVersion !== undefined) {
+        if (a.txn.version >= this.options.txnVersion) return true;
+      }
+      if (a.metaData) throw conflict("changed the table's metadata (schema, partitioning or properties)");
+      if (a.protocol) throw conflict("changed the table's protocol");
+    }
+    const ourRemoves = new Set(this.actions.filter((a) => a.remove).map((a) => fileKey(this.tableRoot, a.remove!.path, a.remove!.deletionVector)));
+    for (const a of winner) {
+      if (!a.remove) continue;
+      const key = fileKey(this.tableRoot, a.remove.path, a.remove.deletionVector);
+      if (ourRemoves.has(key)) throw conflict(`also removed ${a.remove.path}, which this transaction removes`);
+      if (this.readFiles.has(key)) throw conflict(`removed ${a.remove.path}, which this transaction read`);
+    }
+    // New data in what we read: a conflict, unless it is a blind append and our isolation allows it.
+    if (this.readPredicates.length > 0 && this.snapshot) {
+      const blind = info?.isBlindAppend === true;
+      if (blind && (this.options.isolationLevel ?? "Serializable") === "WriteSerializable") return false;
+      const schema = parseSchema(this.snapshot.metadata.schemaString);
+      for (const a of winner) {
+        if (!a.add || !a.add.dataChange) continue;
+        const hit = this.readPredicates.some((p) => p === "true" || mayMatch(a.add!, parseConjuncts(p), schema, this.snapshot!.partitionColumns, this.snapshot!.columnMapping));
+        if (hit) throw conflict(`added data (${a.add.path}) that this transaction's read may have included`, "DELTA_CONCURRENT_APPEND");
+      }
+    }
+    return false;
+  }
+
+  /** Checkpoint every delta.checkpointInterval commits; a failure here never fails the commit. */
+  private async afterCommit(version: number): Promise<boolean> {
+    const interval = Number(this.snapshotConfig()["delta.checkpointInterval"] ?? 10) || 10;
+    if (version === 0 || version % interval !== 0) return false;
+    try {
+      const snap = await Snapshot.load(this.tableRoot, { version, duck: this.duck });
+      await writeCheckpoint(snap, this.duck);
+      return true;
+    } catch (e) {
+      process.emitWarning(`Streamlab: could not write the checkpoint for version ${version} of ${this.tableRoot}: ${messageOf(e)} (the table is fine; the next checkpoint will cover it).`);
+      return false;
+    }
+  }
+
+  private snapshotConfig(): Record<string, string | null> {
+    const meta = this.actions.find((a) => a.metaData)?.metaData ?? this.snapshot?.metadata;
+    return meta?.configuration ?? {};
+  }
+}
+
+export function commitName(version: number): string {
+  return `${String(version).padStart(20, "0")}.json`;
+}
+
+function fileKey(root: string, p: string, dv: Parameters<typeof dvUniqueId>[0]): string {
+  let resolved = p;
+  try {
+    resolved = resolveDataPath(root, p);
+  } catch {
+    /* keep the raw path */
+  }
+  return `${resolved}#${dvUniqueId(dv)}`;
+}
+
+/** Creates `file` with `text` only if no file of that name exists; false when it does. */
+export function putIfAbsent(file: string, text: string): boolean {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomUUID()}.tmp`);
+  const fd = fs.openSync(tmp, "w");
+  try {
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    fs.linkSync(tmp, file);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw new StreamlabError("IO_ERROR", `Cannot create ${file}: ${messageOf(e)}.`, { cause: e });
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
