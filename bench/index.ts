@@ -1,7 +1,8 @@
 /** `npm run bench [-- NAME ...]`: benchmarks that print ratios against baselines measured in the same run. */
 import { deltaOpen } from "./delta-open";
+import { deltaWrite } from "./delta-write";
 
-const BENCHES: Record<string, () => Promise<void>> = { "delta-open": deltaOpen };
+const BENCHES: Record<string, () => Promise<void>> = { "delta-open": deltaOpen, "delta-write": deltaWrite };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

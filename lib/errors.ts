@@ -59,7 +59,7 @@ export class StreamlabError extends Error {
   readonly details: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, options: StreamlabErrorOptions = {}) {
-    super(options.hint ? `${message} ${options.hint}` : message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(options.hint ? `${message}${message.includes("\n") ? "\n" : /[.!?:)]$/.test(message) ? " " : ". "}${options.hint}` : message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "StreamlabError";
     this.code = code;
     this.hint = options.hint;

@@ -94,6 +94,85 @@ export function registerDelta(p: Command): void {
     });
 
   delta
+    .command("append")
+    .argument("<table>", "table folder (created when missing)")
+    .argument("<file>", "a CSV, JSON-lines or Parquet file (globs allowed)")
+    .description("append (or overwrite) a file's rows to a Delta table")
+    .option("--mode <mode>", "append | overwrite | errorIfExists | ignore", "append")
+    .option("--merge-schema", "add the file's new columns to the table")
+    .option("--overwrite-schema", "with --mode overwrite: replace the schema")
+    .option("--partition-by <cols>", "comma-separated partition columns (new tables)")
+    .option("--replace-where <sql>", "with --mode overwrite: replace only matching rows")
+    .option("--format <f>", "csv | json | parquet (default: from the extension)")
+    .action(async (table: string, file: string, o: { mode: string; mergeSchema?: boolean; overwriteSchema?: boolean; partitionBy?: string; replaceWhere?: string; format?: string }) => {
+      const r = await DeltaTable.forPath(table).write({ path: file, format: o.format as never }, {
+        mode: o.mode as never,
+        mergeSchema: o.mergeSchema,
+        overwriteSchema: o.overwriteSchema,
+        partitionBy: o.partitionBy?.split(",").map((c) => c.trim()),
+        replaceWhere: o.replaceWhere,
+      });
+      console.log(r.skipped ? `skipped (table exists, mode ${o.mode})` : `version ${r.version}: ${r.numOutputRows} rows in ${r.numFiles} files (${r.numOutputBytes} bytes)${r.numRemovedFiles ? `, ${r.numRemovedFiles} files removed` : ""}${r.addedColumns.length ? `; new columns: ${r.addedColumns.join(", ")}` : ""}`);
+    });
+
+  delta
+    .command("optimize")
+    .argument("<table>", "table folder")
+    .option("--where <sql>", "only partitions matching this predicate")
+    .option("--target-file-size <bytes>", "target file size in bytes")
+    .description("compact small files (bin-packing)")
+    .action(async (table: string, o: { where?: string; targetFileSize?: string }) => {
+      const r = await DeltaTable.forPath(table).optimize({ where: o.where, targetFileSize: o.targetFileSize ? Number(o.targetFileSize) : undefined });
+      console.log(r.version === null ? "nothing to compact" : `version ${r.version}: ${r.numFilesRemoved} files compacted into ${r.numFilesAdded} in ${r.partitionsOptimized} partitions`);
+    });
+
+  delta
+    .command("vacuum")
+    .argument("<table>", "table folder")
+    .option("--retain-hours <n>", "keep files removed less than N hours ago (default: the table's retention, 168)")
+    .option("--dry-run", "list what would be deleted")
+    .option("--force", "allow a retention shorter than the table's")
+    .description("delete files no longer referenced and older than the retention")
+    .action(async (table: string, o: { retainHours?: string; dryRun?: boolean; force?: boolean }) => {
+      const r = await DeltaTable.forPath(table).vacuum({ retentionHours: o.retainHours === undefined ? undefined : Number(o.retainHours), dryRun: o.dryRun, retentionCheckEnabled: !o.force });
+      for (const f of r.files) console.log(`${r.dryRun ? "would delete" : "deleted"} ${f}`);
+      console.log(`${r.dryRun ? "would delete" : "deleted"} ${r.files.length} files (${r.bytes} bytes), retention ${r.retentionHours} hours`);
+    });
+
+  delta
+    .command("restore")
+    .argument("<table>", "table folder")
+    .option("--version <n>", "the version to restore")
+    .option("--timestamp <t>", "restore the latest version at or before this time")
+    .description("make an earlier version current again (a new commit)")
+    .action(async (table: string, o: TravelOptions) => {
+      const to = travel(o);
+      if (to.version === undefined && to.timestamp === undefined) throw new StreamlabError("INVALID_OPTION", "restore needs --version N or --timestamp T.");
+      const r = await DeltaTable.forPath(table).restore(to);
+      console.log(`version ${r.version}: restored version ${r.restoredVersion} (${r.numRestoredFiles} files added back, ${r.numRemovedFiles} removed)`);
+    });
+
+  delta
+    .command("changes")
+    .argument("<table>", "table folder")
+    .requiredOption("--from <n>", "first version")
+    .option("--to <n>", "last version (default: latest)")
+    .option("--limit <n>", "most rows to print")
+    .description("the Change Data Feed between two versions")
+    .action(async (table: string, o: { from: string; to?: string; limit?: string }) => {
+      const scan = await DeltaTable.forPath(table).readChanges(Number(o.from), o.to === undefined ? undefined : Number(o.to));
+      try {
+        const limit = limitOf(o, 50);
+        const reader = await scan.duck.read(`SELECT * FROM (${scan.sql}) ORDER BY _commit_version LIMIT ${limit}`);
+        const names = reader.columnNames();
+        const types = reader.columnTypes().map((x) => x.toString());
+        console.log(tableText({ columns: names.map((n, i) => ({ name: n, type: types[i]! })), rows: reader.getRowObjectsJS(), totalRows: await scan.count() }));
+      } finally {
+        await scan.close();
+      }
+    });
+
+  delta
     .command("conformance")
     .argument("[dir]", "folder of conformance cases", path.join(projectRoot(), "..", "shared", "conformance", "delta"))
     .description("run every Delta conformance case in DIR: one line each, then 'N passed, N failed'")

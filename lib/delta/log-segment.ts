@@ -124,7 +124,9 @@ export function logSegment(listing: LogListing, version?: number, exclude: reado
       details: { path: tableRoot },
     });
   }
-  const latest = Math.max(commits.at(-1)?.version ?? -1, listing.checkpoints[0]?.version ?? -1);
+  // A checkpoint is written after its commit, and log cleanup never deletes the commit of the newest
+  // checkpoint: the latest version is the newest commit (a checkpoint alone counts only without commits).
+  const latest = commits.length > 0 ? commits.at(-1)!.version : listing.checkpoints[0]!.version;
   const target = version ?? latest;
   if (!Number.isInteger(target) || target < 0 || target > latest) {
     throw new StreamlabError("DELTA_VERSION_NOT_FOUND", `Version ${target} of ${tableRoot} does not exist: the latest version is ${latest}.`, {
