@@ -9,4 +9,4 @@ export { parseDuration } from "./util/duration";
 export { projectRoot, dataPath, freshDir, listFiles } from "./paths";
 export { rowsSql, sqlLiteral } from "./duck";
 export * as delta from "./delta/index";
-export { DeltaTable } from "./delta/index";
+export { DeltaTable, DeltaCatalog } from "./delta/index";

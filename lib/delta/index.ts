@@ -14,3 +14,4 @@ export { writeCheckpoint } from "./checkpoint-writer";
 export type { MergeClause, MergeOptions, MergeResult } from "./operations/merge";
 export type { VacuumOptions, VacuumResult } from "./operations/vacuum";
 export { readChanges } from "./table-changes";
+export { DeltaCatalog } from "./catalog";

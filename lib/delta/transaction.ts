@@ -13,6 +13,7 @@ import type { Duck } from "../duck";
 import { StreamlabError, messageOf } from "../errors";
 import { dvUniqueId, parseCommit, type Action, type AddFile, type CommitInfo } from "./actions";
 import { writeCheckpoint } from "./checkpoint-writer";
+import { cleanupExpiredLogs } from "./log-cleanup";
 import { listLog } from "./log-segment";
 import { mayMatch, parseConjuncts } from "./skipping";
 import { parseSchema } from "./schema";
@@ -180,6 +181,7 @@ export class Transaction {
     try {
       const snap = await Snapshot.load(this.tableRoot, { version, duck: this.duck });
       await writeCheckpoint(snap, this.duck);
+      cleanupExpiredLogs(this.tableRoot, version, snap.configuration);
       return true;
     } catch (e) {
       process.emitWarning(`Streamlab: could not write the checkpoint for version ${version} of ${this.tableRoot}: ${messageOf(e)} (the table is fine; the next checkpoint will cover it).`);

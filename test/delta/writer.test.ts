@@ -7,6 +7,7 @@ import { DeltaTable } from "../../lib/delta/table";
 import { parseCommit } from "../../lib/delta/actions";
 import { listLog } from "../../lib/delta/log-segment";
 import { runConformance } from "../../lib/delta/conformance";
+import { DeltaCatalog } from "../../lib/delta/catalog";
 import { expectCode, tmpDir } from "../helpers/tmp";
 
 const EVENTS = (n: number, offset = 0) =>
@@ -77,8 +78,10 @@ test("tables written here pass the conformance harness (expected rows written by
   await table.write(EVENTS(20, 50));
   await table.delete("id % 7 = 0");
   await table.update({ price: "price * 2" }, "event_type = 'purchase'");
+  await table.merge({ source: EVENTS(1, 1000), on: "t.id = s.id", clauses: [{ when: "notMatched", then: "insert", values: "*" }] });
+  assert.ok((await table.optimize()).numFilesRemoved > 0);
   fs.mkdirSync(path.join(caseDir, "expected"));
-  await duck.run(`COPY (SELECT id, event_type, CASE WHEN event_type = 'purchase' THEN price * 2 ELSE price END::DECIMAL(10,2) AS price, ts, day FROM (${EVENTS(50)} UNION ALL ${EVENTS(20, 50)}) WHERE id % 7 <> 0) TO ${sqlString(path.join(caseDir, "expected", "part-0.parquet"))} (FORMAT parquet)`);
+  await duck.run(`COPY (SELECT id, event_type, CASE WHEN event_type = 'purchase' THEN price * 2 ELSE price END::DECIMAL(10,2) AS price, ts, day FROM (${EVENTS(50)} UNION ALL ${EVENTS(20, 50)}) WHERE id % 7 <> 0 UNION ALL ${EVENTS(1, 1000)}) TO ${sqlString(path.join(caseDir, "expected", "part-0.parquet"))} (FORMAT parquet)`);
   const r = await runConformance(dir, () => {});
   assert.equal(r.results[0]!.status, "PASS", r.results[0]!.detail);
   duck.close();
@@ -196,5 +199,34 @@ test("bad input: a folder of other files, an empty write, an unknown partition c
   await expectCode(() => table.write({ path: path.join(dir, "more.csv") }), "DELTA_SCHEMA_MISMATCH");
   await table.write(`SELECT id::BIGINT AS id, event_type, price::DECIMAL(10,2) AS price, ts::TIMESTAMPTZ AS ts, day::DATE AS day FROM read_csv(${sqlString(path.join(dir, "more.csv"))})`);
   assert.equal(await (await table.scan()).count(), 4);
+  duck.close();
+});
+
+test("tables by name under a base folder: '..' and absolute paths are refused", async (t) => {
+  const duck = await Duck.open();
+  const base = tmpDir(t);
+  const catalog = new DeltaCatalog(base, duck);
+  for (const bad of ["../escape", "a/../../b", "/etc/passwd", "", "a b", ".hidden"]) {
+    await expectCode(() => catalog.table(bad), "INVALID_ARGUMENT");
+  }
+  await catalog.table("bronze/events").write(EVENTS(2));
+  await catalog.table("users").write(EVENTS(1));
+  assert.deepEqual(catalog.list(), ["bronze/events", "users"]);
+  assert.equal(catalog.pathOf("users"), path.join(base, "users"));
+  duck.close();
+});
+
+test("log retention: after a checkpoint, expired commits are cleaned up and the table still reads", async (t) => {
+  const duck = await Duck.open();
+  const table = DeltaTable.forPath(path.join(tmpDir(t), "t"), duck);
+  await table.write(EVENTS(1), { properties: { "delta.checkpointInterval": "5", "delta.logRetentionDuration": "interval 1 days" } });
+  const old = new Date(Date.now() - 3 * 86_400_000);
+  for (let i = 1; i < 5; i++) await table.write(EVENTS(1, i));
+  for (const c of listLog(table.path).commits) fs.utimesSync(c.path, old, old);
+  await table.write(EVENTS(1, 5)); // version 5: checkpoint, then cleanup
+  const versions = listLog(table.path).commits.map((c) => c.version);
+  assert.deepEqual(versions, [5], "commits 0-4 are expired and older than the checkpoint");
+  assert.equal(await (await table.scan()).count(), 6);
+  await expectCode(() => table.toRows({ version: 2 }), "DELTA_VERSION_NOT_FOUND");
   duck.close();
 });
