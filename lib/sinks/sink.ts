@@ -1,0 +1,28 @@
+/** What a streaming sink is to the engine: it adds one micro-batch (a DuckDB table), idempotently by batch id. */
+import type { Duck } from "../duck";
+
+export type OutputMode = "append" | "complete" | "update";
+
+export interface SinkContext {
+  duck: Duck;
+  queryId: string;
+  queryName: string;
+  outputMode: OutputMode;
+}
+
+export interface SinkResult {
+  numOutputRows: number;
+  /** Sink-specific metrics for progress (e.g. rowsSkipped). */
+  metrics?: Record<string, string>;
+  /** The batch had already been committed by an earlier run (a replay). */
+  skipped?: boolean;
+}
+
+export interface Sink {
+  readonly description: string;
+  readonly identity: string;
+  open(ctx: SinkContext): Promise<void>;
+  /** Writes the rows of DuckDB table `table` as batch `batchId`; a replay of a committed batch must not write twice. */
+  addBatch(batchId: number, table: string): Promise<SinkResult>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,45 @@
+/**
+ * What a streaming source is to the micro-batch engine (Spark's Source / SupportsAdmissionControl):
+ * it reports the end offset of the next batch, materialises the rows between two offsets into a
+ * DuckDB table, and hears when a batch is committed. Offsets are JSON strings the source owns.
+ */
+import type { Duck } from "../duck";
+
+export interface SourceContext {
+  duck: Duck;
+  /** checkpoint/sources/<i>: the source's own log lives here. */
+  dir: string;
+  queryId: string;
+  queryName: string;
+}
+
+export interface OffsetRequest {
+  /** Ignore rate limits: one batch with everything there (trigger once). */
+  unlimited?: boolean;
+  /**
+   * availableNow's first call: plan everything there now into rate-limited batches and return
+   * the offset of the last one, which becomes `cap` for the calls that follow.
+   */
+  planAll?: boolean;
+  /** Never go past this offset (availableNow's end, captured at start). */
+  cap?: string | null;
+}
+
+export interface Source {
+  /** Shown in progress (`sources[].description`), e.g. "FileStreamSource[/data/raw/events]". */
+  readonly description: string;
+  /** What the source reads, for the checkpoint's shape check. */
+  readonly identity: string;
+  open(ctx: SourceContext): Promise<void>;
+  /** The end offset of the next batch after `start`, or `start` itself when nothing is new. */
+  latestOffset(start: string | null, request: OffsetRequest): Promise<string | null>;
+  /** Creates DuckDB temp table `into` with the rows in (start, end]. */
+  getBatch(start: string | null, end: string, into: string, batchId: number): Promise<void>;
+  /** The batch ending at `end` is committed: the source may clean up (cleanSource, memory). */
+  commit(end: string): Promise<void>;
+  /** Source metrics for progress, e.g. numFilesOutstanding. */
+  metrics(): Record<string, string>;
+  /** Calls `wake` when new data may have arrived (file notifications); optional. */
+  onData?(wake: () => void): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,153 @@
+/**
+ * The user-facing streaming API, shaped like Spark's: `readStream` makes a StreamFrame from a
+ * source; transformations return new frames; `writeStream(...)` starts a StreamingQuery into a
+ * sink with a checkpointLocation and a trigger.
+ *
+ *   const q = await readStream.files("data/raw/events", { format: "csv", schema, maxFilesPerTrigger: 5 })
+ *     .where("price > 0")
+ *     .writeStream({ format: "delta", path: "data/delta/events_bronze", checkpointLocation: "data/checkpoints/bronze" });
+ */
+import * as path from "node:path";
+import type { Duck } from "../duck";
+import { StreamlabError } from "../errors";
+import { dataPath } from "../paths";
+import { ConsoleSink, type ConsoleSinkOptions } from "../sinks/console-sink";
+import { DeltaSink, type DeltaSinkOptions } from "../sinks/delta-sink";
+import { ForeachBatchSink, type ForeachBatchFunction } from "../sinks/foreach-batch-sink";
+import { MemorySink } from "../sinks/memory-sink";
+import type { OutputMode, Sink } from "../sinks/sink";
+import { FileStreamSource, type FileSourceOptions } from "../sources/file-source";
+import { MemoryStream } from "../sources/memory-source";
+import { RateSource, type RateSourceOptions } from "../sources/rate-source";
+import type { Source } from "../sources/source";
+import { streams } from "./manager";
+import { StreamingQuery } from "./micro-batch";
+import { dropStep, renameStep, selectStep, sqlStep, whereStep, withColumnStep, type TransformStep } from "./transform";
+import { parseTrigger, type TriggerSpec } from "./trigger";
+
+export type SinkSpec =
+  | Sink
+  | { format: "delta"; path: string; options?: DeltaSinkOptions }
+  | { format: "memory"; tableName?: string }
+  | { format: "console"; options?: ConsoleSinkOptions }
+  | { foreachBatch: ForeachBatchFunction; label?: string };
+
+export interface WriteStreamOptions {
+  /** Where offsets, commits and source logs live. Default: data/checkpoints/<queryName>. */
+  checkpointLocation?: string;
+  trigger?: TriggerSpec;
+  queryName?: string;
+  /** append (default) or complete. */
+  outputMode?: OutputMode;
+  /** How often an idle query looks for new data, ms (default 100). */
+  pollIntervalMs?: number;
+  duck?: Duck;
+}
+
+function toSink(spec: SinkSpec): Sink {
+  if ("addBatch" in spec) return spec;
+  if ("foreachBatch" in spec) return new ForeachBatchSink(spec.foreachBatch, spec.label);
+  switch (spec.format) {
+    case "delta":
+      return new DeltaSink(spec.path, spec.options);
+    case "memory":
+      return new MemorySink(spec.tableName);
+    case "console":
+      return new ConsoleSink(spec.options);
+  }
+  throw new StreamlabError("INVALID_OPTION", `Unknown sink format "${(spec as { format?: string }).format}".`, { hint: "Use delta, memory, console, or { foreachBatch: fn }." });
+}
+
+/** A stream definition: a source and the transformations over it. Immutable: each method returns a new frame. */
+export class StreamFrame {
+  constructor(
+    readonly source: Source,
+    readonly steps: readonly TransformStep[] = [],
+  ) {}
+
+  private with(step: TransformStep): StreamFrame {
+    return new StreamFrame(this.source, [...this.steps, step]);
+  }
+
+  /** SQL expressions, e.g. select("event_id", "price * 0.9 AS price_eur"). */
+  select(...exprs: string[]): StreamFrame {
+    return this.with(selectStep(exprs));
+  }
+
+  where(predicate: string): StreamFrame {
+    return this.with(whereStep(predicate));
+  }
+
+  filter(predicate: string): StreamFrame {
+    return this.where(predicate);
+  }
+
+  withColumn(name: string, expr: string): StreamFrame {
+    return this.with(withColumnStep(name, expr));
+  }
+
+  withColumnRenamed(from: string, to: string): StreamFrame {
+    return this.with(renameStep(from, to));
+  }
+
+  drop(...columns: string[]): StreamFrame {
+    return this.with(dropStep(columns));
+  }
+
+  /** Raw SQL over each micro-batch, which the query sees as the view `batch`. */
+  sql(query: string): StreamFrame {
+    return this.with(sqlStep(query));
+  }
+
+  /** A custom step (stateful operators plug in here). */
+  transform(step: TransformStep): StreamFrame {
+    return this.with(step);
+  }
+
+  /** The plan, one step a line. */
+  explain(): string {
+    return [this.source.description, ...this.steps.map((s) => `  → ${s.label}`)].join("\n");
+  }
+
+  /** Starts the query. Resolves once it has opened its checkpoint, source and sink. */
+  async writeStream(sink: SinkSpec, options: WriteStreamOptions = {}): Promise<StreamingQuery> {
+    const s = toSink(sink);
+    const outputMode = options.outputMode ?? "append";
+    if (!["append", "complete", "update"].includes(outputMode)) {
+      throw new StreamlabError("INVALID_OPTION", `Unknown outputMode "${outputMode}".`, { hint: "Use append or complete." });
+    }
+    const queryName = options.queryName;
+    if (s instanceof MemorySink && !queryName && !s.tableName) {
+      throw new StreamlabError("INVALID_OPTION", "The memory sink needs a queryName: it names the table the results go to.");
+    }
+    const checkpointLocation = path.resolve(options.checkpointLocation ?? dataPath("checkpoints", queryName ?? "unnamed"));
+    if (!options.checkpointLocation && !queryName) {
+      throw new StreamlabError("INVALID_OPTION", "Give the query a checkpointLocation (or a queryName, for data/checkpoints/<queryName>).", {
+        hint: "The checkpoint is what makes a restart continue where the query stopped.",
+      });
+    }
+    const q = new StreamingQuery(this.source, [...this.steps], s, { checkpointLocation, trigger: parseTrigger(options.trigger), queryName, outputMode, pollIntervalMs: options.pollIntervalMs, duck: options.duck }, streams.bus);
+    streams.register(q);
+    return q.start();
+  }
+}
+
+/** Sources, as `spark.readStream` makes them. */
+export const readStream = {
+  /** Files landing in a folder (Auto Loader / `cloudFiles`). */
+  files(dir: string, options: FileSourceOptions | Record<string, unknown> = {}): StreamFrame {
+    return new StreamFrame(new FileStreamSource(dir, options));
+  },
+  /** The rate source: rowsPerSecond rows of (timestamp, value). */
+  rate(options: RateSourceOptions = {}): StreamFrame {
+    return new StreamFrame(new RateSource(options));
+  },
+  /** Rows pushed from code with stream.addData(...). */
+  memory(stream: MemoryStream): StreamFrame {
+    return new StreamFrame(stream);
+  },
+  /** Any Source implementation. */
+  source(source: Source): StreamFrame {
+    return new StreamFrame(source);
+  },
+};
