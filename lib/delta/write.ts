@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { duck as sharedDuck, type Duck } from "../duck";
 import { StreamlabError } from "../errors";
 import { toSql, type DataInput } from "../sql-input";
+import { faultPoint } from "../util/fault";
 import type { Action, Metadata } from "./actions";
 import { enforceConstraints, hasConstraints } from "./constraints";
 import { discardFiles, writeDataFiles } from "./data-files";
@@ -249,6 +250,7 @@ export async function writeDelta(tablePath: string, input: DataInput, options: W
     }
     actions.push(...w.adds.map((add) => ({ add })));
     txn.addActions(...actions);
+    faultPoint("delta.beforeCommit", options.txnVersion);
     const result = await txn.commit({
       numFiles: w.adds.length,
       numOutputRows: w.numOutputRows,

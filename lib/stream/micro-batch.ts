@@ -96,7 +96,10 @@ export class StreamingQuery {
     this.id = meta.id;
     await this.source.open({ duck: this.duck, dir: this.checkpoint.sourceDir(0), queryId: this.id, queryName: this.name });
     await this.sink.open({ duck: this.duck, queryId: this.id, queryName: this.name, outputMode: this.options.outputMode });
-    this.source.onData?.(() => this.wakeUp?.());
+    // New data starts a batch at once only with the default trigger; processingTime keeps its schedule.
+    this.source.onData?.(() => {
+      if (this.options.trigger.kind === "default") this.wakeUp?.();
+    });
     this.active = true;
     this.post("onQueryStarted", { id: this.id, runId: this.runId, name: this.name, timestamp: new Date().toISOString() });
     this.terminated = this.run();
@@ -116,7 +119,7 @@ export class StreamingQuery {
     if (!this.active) return this.exception ? Promise.reject(this.exception) : Promise.resolve();
     return new Promise((resolve, reject) => {
       this.drainWaiters.push({ since: Date.now(), resolve, reject });
-      this.wakeUp?.();
+      if (this.options.trigger.kind === "default") this.wakeUp?.();
     });
   }
 
