@@ -4,11 +4,13 @@ import { Command } from "commander";
 import { StreamlabError, messageOf } from "../errors";
 import { registerRun } from "./run";
 import { registerDelta } from "./delta";
+import { registerIngest } from "./ingest";
 
 export function program(): Command {
   const p = new Command("streamlab").description("Streamlab: streaming ingestion, Auto Loader and Delta Lake in Node.js").showHelpAfterError();
   registerRun(p);
   registerDelta(p);
+  registerIngest(p);
   return p;
 }
 

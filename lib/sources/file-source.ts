@@ -83,7 +83,10 @@ export class FileStreamSource implements Source {
   /** Log entries (batches of files) by log id. */
   private readonly entries = new Map<number, LogEntry[]>();
   private lastLogId = -1;
+  /** New files not yet planned into a batch, as of the last listing. */
   private outstanding: ListedFile[] = [];
+  /** The log entry the last batch ended at. */
+  private lastEnd = -1;
   private watcher?: { close(): Promise<void> };
   private readonly filter?: RegExp;
 
@@ -233,6 +236,7 @@ export class FileStreamSource implements Source {
 
   async getBatch(start: string | null, end: string, into: string): Promise<void> {
     const files = this.filesBetween(start, end);
+    this.lastEnd = (JSON.parse(end) as { logOffset: number }).logOffset;
     const missing = files.filter((f) => !fs.existsSync(f.path));
     if (missing.length > 0) {
       throw new StreamlabError("STREAM_SOURCE_CHANGED", `${missing.length} file(s) of this batch are gone, e.g. ${missing[0]!.path}: they were moved or deleted before the batch committed.`, {
@@ -286,9 +290,12 @@ export class FileStreamSource implements Source {
   }
 
   metrics(): Record<string, string> {
+    // Outstanding: planned into later batches (availableNow, or before a restart) plus not yet planned.
+    const planned = [...this.entries].filter(([id]) => id > this.lastEnd).flatMap(([, files]) => files);
+    const waiting = [...planned, ...this.outstanding.filter((f) => !planned.some((p) => p.path === f.path))];
     return {
-      numFilesOutstanding: String(this.outstanding.length),
-      numBytesOutstanding: String(this.outstanding.reduce((s, f) => s + f.size, 0)),
+      numFilesOutstanding: String(waiting.length),
+      numBytesOutstanding: String(waiting.reduce((s, f) => s + f.size, 0)),
     };
   }
 

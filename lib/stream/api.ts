@@ -58,15 +58,25 @@ function toSink(spec: SinkSpec): Sink {
   throw new StreamlabError("INVALID_OPTION", `Unknown sink format "${(spec as { format?: string }).format}".`, { hint: "Use delta, memory, console, or { foreachBatch: fn }." });
 }
 
-/** A stream definition: a source and the transformations over it. Immutable: each method returns a new frame. */
+/**
+ * A stream definition: a source and the transformations over it. Immutable: each method returns
+ * a new frame. Every query started from a frame gets its own source instance (as in Spark), so
+ * one frame can feed several queries, each with its own checkpoint.
+ */
 export class StreamFrame {
+  /** A source made when the frame was defined: options are validated then, and explain() uses it. */
+  readonly source: Source;
+
   constructor(
-    readonly source: Source,
+    private readonly makeSource: () => Source,
     readonly steps: readonly TransformStep[] = [],
-  ) {}
+    source?: Source,
+  ) {
+    this.source = source ?? makeSource();
+  }
 
   private with(step: TransformStep): StreamFrame {
-    return new StreamFrame(this.source, [...this.steps, step]);
+    return new StreamFrame(this.makeSource, [...this.steps, step], this.source);
   }
 
   /** SQL expressions, e.g. select("event_id", "price * 0.9 AS price_eur"). */
@@ -126,7 +136,7 @@ export class StreamFrame {
         hint: "The checkpoint is what makes a restart continue where the query stopped.",
       });
     }
-    const q = new StreamingQuery(this.source, [...this.steps], s, { checkpointLocation, trigger: parseTrigger(options.trigger), queryName, outputMode, pollIntervalMs: options.pollIntervalMs, duck: options.duck }, streams.bus);
+    const q = new StreamingQuery(this.makeSource(), [...this.steps], s, { checkpointLocation, trigger: parseTrigger(options.trigger), queryName, outputMode, pollIntervalMs: options.pollIntervalMs, duck: options.duck }, streams.bus);
     streams.register(q);
     return q.start();
   }
@@ -136,18 +146,18 @@ export class StreamFrame {
 export const readStream = {
   /** Files landing in a folder (Auto Loader / `cloudFiles`). */
   files(dir: string, options: FileSourceOptions | Record<string, unknown> = {}): StreamFrame {
-    return new StreamFrame(new FileStreamSource(dir, options));
+    return new StreamFrame(() => new FileStreamSource(dir, options));
   },
   /** The rate source: rowsPerSecond rows of (timestamp, value). */
   rate(options: RateSourceOptions = {}): StreamFrame {
-    return new StreamFrame(new RateSource(options));
+    return new StreamFrame(() => new RateSource(options));
   },
   /** Rows pushed from code with stream.addData(...). */
   memory(stream: MemoryStream): StreamFrame {
-    return new StreamFrame(stream);
+    return new StreamFrame(() => stream.reader());
   },
-  /** Any Source implementation. */
-  source(source: Source): StreamFrame {
-    return new StreamFrame(source);
+  /** Any Source, made fresh for each query by `make`. */
+  source(make: () => Source): StreamFrame {
+    return new StreamFrame(make);
   },
 };

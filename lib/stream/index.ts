@@ -7,3 +7,4 @@ export type { StreamingQueryProgress, StreamingQueryStatus } from "./progress";
 export type { StreamingQueryListener } from "./listener";
 export { Checkpoint } from "./checkpoint";
 export type { TransformStep, TransformContext } from "./transform";
+export { checkpointBatches, checkpointTree, runIngestProcess, type CheckpointBatch } from "./inspect";

@@ -149,7 +149,8 @@ export class StreamingQuery {
     const trigger = this.options.trigger;
     const poll = this.options.pollIntervalMs ?? 100;
     const ck = this.checkpoint;
-    let lastTriggerStart = Date.now();
+    // The first batch of a run has no previous trigger: its input rate is reported as 0, as in Spark.
+    let lastTriggerStart: number | undefined;
     let idlePosted = false;
     try {
       // Recovery: the last committed batch, and an offsets entry written after it (a batch to re-run).
@@ -216,7 +217,7 @@ export class StreamingQuery {
     }
   }
 
-  private async runBatch(batchId: number, start: string | null, end: string, replay: boolean, latestOffsetMs: number, triggerStart: number, lastTriggerStart: number): Promise<StreamingQueryProgress> {
+  private async runBatch(batchId: number, start: string | null, end: string, replay: boolean, latestOffsetMs: number, triggerStart: number, lastTriggerStart: number | undefined): Promise<StreamingQueryProgress> {
     const ck = this.checkpoint;
     const timings = { latestOffset: Math.round(latestOffsetMs), getBatch: 0, queryPlanning: 0, addBatch: 0, walCommit: 0, commitOffsets: 0, triggerExecution: 0 };
     const tick = () => performance.now();
@@ -267,7 +268,7 @@ export class StreamingQuery {
       await this.source.commit(end);
       timings.commitOffsets = Math.round(tick() - t);
       timings.triggerExecution = Date.now() - triggerStart;
-      const sinceLast = triggerStart - lastTriggerStart;
+      const sinceLast = lastTriggerStart === undefined ? 0 : triggerStart - lastTriggerStart;
       return {
         id: this.id,
         runId: this.runId,

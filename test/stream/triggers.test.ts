@@ -103,7 +103,7 @@ test("listeners see started, progress, idle and terminated, in order; progress h
   const p = progress!;
   for (const k of ["id", "runId", "name", "timestamp", "batchId", "numInputRows", "inputRowsPerSecond", "processedRowsPerSecond", "durationMs", "sources", "sink"]) assert.ok(k in p, k);
   for (const k of ["latestOffset", "getBatch", "addBatch", "walCommit", "commitOffsets", "triggerExecution"]) assert.equal(typeof p.durationMs[k as keyof typeof p.durationMs], "number", k);
-  assert.equal(p.sources[0]!.description, `MemoryStream[${(q.source as MemoryStream).name}]`);
+  assert.equal(p.sources[0]!.description, `MemoryStream[${mem.name}]`);
   assert.equal(p.sources[0]!.endOffset, 2);
   assert.equal(p.sink.numOutputRows, 2);
   assert.equal(p.name, "t_listen");

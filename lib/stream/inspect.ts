@@ -1,0 +1,81 @@
+/** Looking inside a checkpoint folder (for notebooks and debugging): batches, their offsets, commits and files. */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { spawn } from "node:child_process";
+import { projectRoot } from "../paths";
+
+export interface CheckpointBatch {
+  batchId: number;
+  /** The source's end offset for the batch (offsets/N). */
+  endOffset: string;
+  /** commits/N exists. */
+  committed: boolean;
+  /** For file sources: the files the batch read (sources/0). */
+  files: string[];
+}
+
+/** One row per batch in offsets/, with its commit status and (file source) files. */
+export function checkpointBatches(dir: string): CheckpointBatch[] {
+  const offsets = path.join(dir, "offsets");
+  if (!fs.existsSync(offsets)) return [];
+  const ids = fs.readdirSync(offsets).filter((f) => /^\d+$/.test(f)).map(Number).sort((a, b) => a - b);
+  let prevLog = -1;
+  return ids.map((batchId) => {
+    const endOffset = fs.readFileSync(path.join(offsets, String(batchId)), "utf8").split("\n")[2] ?? "";
+    const files: string[] = [];
+    const m = /"logOffset":(\d+)/.exec(endOffset);
+    if (m) {
+      for (let id = prevLog + 1; id <= Number(m[1]); id++) {
+        const log = path.join(dir, "sources", "0", String(id));
+        if (!fs.existsSync(log)) continue;
+        for (const line of fs.readFileSync(log, "utf8").split("\n").slice(1).filter(Boolean)) files.push(path.basename((JSON.parse(line) as { path: string }).path));
+      }
+      prevLog = Number(m[1]);
+    }
+    return { batchId, endOffset, committed: fs.existsSync(path.join(dir, "commits", String(batchId))), files };
+  });
+}
+
+/** Every file under a checkpoint folder with its size: the layout Spark users know. */
+export function checkpointTree(dir: string): { path: string; bytes: number }[] {
+  const out: { path: string; bytes: number }[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }))) {
+      const p = path.join(d, e.name);
+      if (e.name.startsWith(".")) continue;
+      if (e.isDirectory()) walk(p);
+      else out.push({ path: path.relative(dir, p), bytes: fs.statSync(p).size });
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir);
+  return out;
+}
+
+export interface IngestProcessOptions {
+  source: string;
+  table: string;
+  checkpoint: string;
+  format?: string;
+  schema: string;
+  trigger?: string;
+  maxFilesPerTrigger?: number;
+  /** Kill the process (SIGKILL) at this point of a batch, e.g. "afterSinkCommit@1". */
+  crashAt?: string;
+}
+
+/** Runs `streamlab ingest` in a child process (to show a crash and a restart); resolves with how it ended. */
+export function runIngestProcess(o: IngestProcessOptions): Promise<{ code: number | null; signal: string | null; output: string }> {
+  const args = [
+    path.join(projectRoot(), "bin", "streamlab.js"), "ingest", o.source, o.table,
+    "--format", o.format ?? "csv", "--schema", o.schema, "--checkpoint", o.checkpoint, "--trigger", o.trigger ?? "availableNow",
+    ...(o.maxFilesPerTrigger ? ["--max-files-per-trigger", String(o.maxFilesPerTrigger)] : []),
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env: { ...process.env, NODE_OPTIONS: "", STREAMLAB_CRASH_AT: o.crashAt ?? "" } });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    child.on("error", reject);
+    child.on("exit", (code, signal) => resolve({ code, signal, output }));
+  });
+}
