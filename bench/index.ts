@@ -1,8 +1,9 @@
 /** `npm run bench [-- NAME ...]`: benchmarks that print ratios against baselines measured in the same run. */
 import { deltaOpen } from "./delta-open";
 import { deltaWrite } from "./delta-write";
+import { streamBench } from "./stream";
 
-const BENCHES: Record<string, () => Promise<void>> = { "delta-open": deltaOpen, "delta-write": deltaWrite };
+const BENCHES: Record<string, () => Promise<void>> = { "delta-open": deltaOpen, "delta-write": deltaWrite, stream: streamBench };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

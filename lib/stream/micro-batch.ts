@@ -254,12 +254,14 @@ export class StreamingQuery {
       let sql = `SELECT * FROM ${input}`;
       for (const step of this.steps) sql = await step.apply(sql, ctx);
       // Materialised once: the sink may read it several times, and SQL errors surface here, before any write.
-      await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${output} AS ${sql}`);
+      // Without transformations the input table already is the output.
+      const out = this.steps.length === 0 ? input : output;
+      if (out === output) await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${output} AS ${sql}`);
       timings.queryPlanning = Math.round(tick() - t);
 
       t = tick();
       faultPoint("beforeSink", batchId);
-      const result = await this.sink.addBatch(batchId, output);
+      const result = await this.sink.addBatch(batchId, out);
       timings.addBatch = Math.round(tick() - t);
       faultPoint("afterSinkCommit", batchId);
 
