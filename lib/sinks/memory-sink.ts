@@ -36,6 +36,11 @@ export class MemorySink implements Sink {
       await this.ctx.duck.run(`CREATE OR REPLACE TABLE ${t} AS SELECT * FROM ${table}`);
     } else {
       await this.ctx.duck.run(`CREATE TABLE IF NOT EXISTS ${t} AS SELECT * FROM ${table} LIMIT 0`);
+      // Columns the stream gained (schema evolution) are added to the table; older rows get NULL.
+      const have = new Set((await this.ctx.duck.describe(`SELECT * FROM ${t}`)).map((c) => c.name.toLowerCase()));
+      for (const c of await this.ctx.duck.describe(`SELECT * FROM ${table}`)) {
+        if (!have.has(c.name.toLowerCase())) await this.ctx.duck.run(`ALTER TABLE ${t} ADD COLUMN ${sqlIdent(c.name)} ${c.type}`);
+      }
       await this.ctx.duck.run(`INSERT INTO ${t} BY NAME SELECT * FROM ${table}`);
     }
     this.lastBatch = batchId;

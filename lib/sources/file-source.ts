@@ -5,12 +5,17 @@
  * files belong to which batch is recorded in its own log under checkpoint/sources/<i>/ before the
  * batch runs, so a replay reads exactly the same files.
  */
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { sqlString } from "../duck";
 import { StreamlabError } from "../errors";
-import { duckType, quoteIdent, type StructType } from "../delta/schema";
+import { type StructType } from "../delta/schema";
 import { parseDdl } from "../delta/ddl";
+import { dataPath } from "../paths";
+import { readBatch, type EvolutionMode, type ParseMode } from "./file-reader";
+import { applyHints, inferSchema } from "./schema-inference";
+import { SchemaLog } from "./schema-log";
 import { writeFileAtomic } from "../stream/checkpoint";
 import { globToRegExp, normaliseOptions, type OptionSpec } from "../util/options";
 import { listFiles, type ListedFile } from "./file-listing";
@@ -47,6 +52,24 @@ export interface FileSourceOptions {
   sep?: string;
   quote?: string;
   escape?: string;
+  /** Where the inferred / evolving schema is kept (`_schemas/N`). Default: the checkpoint folder. */
+  schemaLocation?: string;
+  /** Infer column types (numbers, dates, timestamps…) instead of reading every column as a string. */
+  inferColumnTypes?: boolean;
+  /** Override single columns' types: "price DECIMAL(10,2), event_timestamp TIMESTAMP". */
+  schemaHints?: string;
+  /** What to do with new columns. Default: addNewColumns when inferring, none with a given schema. */
+  schemaEvolutionMode?: EvolutionMode;
+  /** Column that keeps values which do not fit their type (and, in rescue mode, unknown columns). Default "_rescued_data" when inferring. */
+  rescuedDataColumn?: string;
+  /** Malformed records: PERMISSIVE (quarantined to badRecordsPath), DROPMALFORMED, FAILFAST. Default PERMISSIVE. */
+  mode?: ParseMode;
+  /** Quarantine folder for malformed records. Default data/error/<query name>. */
+  badRecordsPath?: string;
+  /** Inference sample: how many of the first files. Default 1000. */
+  "schemaInference.sampleSize.numFiles"?: number;
+  /** Inference sample: how many bytes of the first files. Default 50gb. */
+  "schemaInference.sampleSize.numBytes"?: number | string;
 }
 
 export const FILE_SOURCE_OPTIONS: Record<string, OptionSpec> = {
@@ -67,6 +90,16 @@ export const FILE_SOURCE_OPTIONS: Record<string, OptionSpec> = {
   delimiter: { kind: "string" },
   quote: { kind: "string" },
   escape: { kind: "string" },
+  schemaLocation: { kind: "string" },
+  inferColumnTypes: { kind: "boolean" },
+  schemaHints: { kind: "string" },
+  schemaEvolutionMode: { kind: "enum", values: ["addNewColumns", "rescue", "failOnNewColumns", "none"] },
+  rescuedDataColumn: { kind: "string" },
+  mode: { kind: "enum", values: ["PERMISSIVE", "DROPMALFORMED", "FAILFAST"] },
+  badRecordsPath: { kind: "string" },
+  "schemaInference.sampleSize.numFiles": { kind: "int" },
+  "schemaInference.sampleSize.numBytes": { kind: "bytes" },
+  sampleSize: { kind: "int" },
 };
 
 interface LogEntry extends ListedFile {
@@ -76,7 +109,13 @@ interface LogEntry extends ListedFile {
 export class FileStreamSource implements Source {
   readonly dir: string;
   readonly options: Required<Pick<FileSourceOptions, "format" | "maxFilesPerTrigger" | "includeExistingFiles" | "recursiveFileLookup" | "allowOverwrites" | "cleanSource" | "useNotifications" | "includeMetadata" | "header">> & FileSourceOptions;
-  readonly schema: StructType;
+  /** The data schema in force (without the rescued-data column); undefined until inferred. */
+  schema?: StructType;
+  readonly evolution: EvolutionMode;
+  readonly rescuedDataColumn?: string;
+  private readonly declared?: StructType;
+  private schemaLog!: SchemaLog;
+  private lastRead = { numMalformed: 0, numRescued: 0, badRecordsFile: "" };
   private ctx!: SourceContext;
   /** Files already assigned to a log entry: path → size/mtime seen. */
   private readonly seen = new Map<string, ListedFile>();
@@ -109,10 +148,11 @@ export class FileStreamSource implements Source {
       ...o,
       sep: o.sep ?? o.delimiter ?? ",",
     };
-    if (!this.options.schema) {
-      throw new StreamlabError("INVALID_OPTION", `The file source at ${this.dir} needs a schema.`, { hint: 'Pass schema: "event_id STRING, price DECIMAL(10,2), ..." (Spark DDL).' });
-    }
-    this.schema = typeof this.options.schema === "string" ? parseDdl(this.options.schema) : this.options.schema;
+    if (this.options.schema) this.declared = applyHints(typeof this.options.schema === "string" ? parseDdl(this.options.schema) : this.options.schema, this.options.schemaHints);
+    else if (this.options.schemaHints) parseDdl(this.options.schemaHints); // validate now
+    this.evolution = this.options.schemaEvolutionMode ?? (this.declared ? "none" : "addNewColumns");
+    const rescue = this.options.rescuedDataColumn ?? (!this.declared || this.evolution === "rescue" ? "_rescued_data" : undefined);
+    this.rescuedDataColumn = rescue === "" ? undefined : rescue;
     if (this.options.pathGlobFilter) this.filter = globToRegExp(this.options.pathGlobFilter);
     if (this.options.cleanSource === "archive") {
       const archive = this.options.sourceArchiveDir;
@@ -134,6 +174,8 @@ export class FileStreamSource implements Source {
 
   async open(ctx: SourceContext): Promise<void> {
     this.ctx = ctx;
+    this.schemaLog = new SchemaLog(this.options.schemaLocation ?? path.dirname(path.dirname(ctx.dir)));
+    this.resolveSchema();
     // Rebuild what was seen from the source's log (one file per log entry).
     for (const name of fs.readdirSync(ctx.dir)) {
       if (!/^\d+$/.test(name)) continue;
@@ -153,6 +195,40 @@ export class FileStreamSource implements Source {
       writeFileAtomic(baseline, JSON.stringify(existing));
       for (const f of existing) this.seen.set(f.path, f);
     }
+  }
+
+  /** The schema in force: the schema log's latest version, unless the user declared another one. */
+  private resolveSchema(): void {
+    const latest = this.schemaLog.latest();
+    if (this.declared) {
+      const tag = `declared ${hash(JSON.stringify(this.declared))}`;
+      const lastDeclared = this.schemaLog.versions().map((v) => this.schemaLog.get(v)).reverse().find((v) => v.reason.startsWith("declared"));
+      // The same declaration as last time: keep what evolution made of it. A new one: record it.
+      this.schema = lastDeclared?.reason === tag && latest ? latest.schema : this.schemaLog.add(this.declared, tag).schema;
+      return;
+    }
+    if (latest) {
+      const hinted = applyHints(latest.schema, this.options.schemaHints);
+      this.schema = JSON.stringify(hinted) === JSON.stringify(latest.schema) ? latest.schema : this.schemaLog.add(hinted, "schemaHints changed").schema;
+    }
+  }
+
+  /** Infers the schema from the first files when there is none yet; false while there are no files. */
+  private async ensureSchema(files: ListedFile[]): Promise<boolean> {
+    if (this.schema) return true;
+    if (files.length === 0) return false;
+    const o = this.options;
+    const inferred = await inferSchema(this.ctx.duck, files, {
+      format: o.format,
+      inferColumnTypes: o.inferColumnTypes ?? false,
+      sep: o.sep!,
+      header: o.header,
+      sampleFiles: o["schemaInference.sampleSize.numFiles"] ?? (o as { sampleSize?: number }).sampleSize ?? 1000,
+      sampleBytes: (o["schemaInference.sampleSize.numBytes"] as number | undefined) ?? 50 * 1024 ** 3,
+    });
+    const cols = inferred.fields.filter((f) => f.name !== this.rescuedDataColumn);
+    this.schema = this.schemaLog.add(applyHints({ type: "struct", fields: cols }, o.schemaHints), "inferred").schema;
+    return true;
   }
 
   private list(): ListedFile[] {
@@ -201,6 +277,7 @@ export class FileStreamSource implements Source {
       return JSON.stringify({ logOffset: from + 1 });
     }
     const fresh = this.newFiles();
+    if (!(await this.ensureSchema(fresh))) return start;
     if (request.planAll) {
       let rest = fresh;
       while (rest.length > 0) {
@@ -234,7 +311,7 @@ export class FileStreamSource implements Source {
     return out;
   }
 
-  async getBatch(start: string | null, end: string, into: string): Promise<void> {
+  async getBatch(start: string | null, end: string, into: string, batchId: number): Promise<void> {
     const files = this.filesBetween(start, end);
     this.lastEnd = (JSON.parse(end) as { logOffset: number }).logOffset;
     const missing = files.filter((f) => !fs.existsSync(f.path));
@@ -243,32 +320,47 @@ export class FileStreamSource implements Source {
         hint: "Do not move files out of the landing folder while a query reads it; cleanSource does that safely after each commit.",
       });
     }
-    await this.ctx.duck.run(`CREATE OR REPLACE TEMP TABLE ${into} AS ${this.readSql(files)}`);
+    if (!(await this.ensureSchema(files))) throw new StreamlabError("STREAM_SOURCE_CHANGED", "The source has no schema and no files to infer one from.");
+    const o = this.options;
+    const r = await readBatch(
+      this.ctx.duck,
+      files,
+      into,
+      {
+        format: o.format,
+        schema: this.schema!,
+        rescuedDataColumn: this.rescuedDataColumn,
+        evolution: this.evolution,
+        mode: o.mode ?? "PERMISSIVE",
+        badRecordsPath: path.resolve(o.badRecordsPath ?? dataPath("error", this.ctx.queryName)),
+        includeMetadata: o.includeMetadata,
+        header: o.header,
+        sep: o.sep!,
+        quote: o.quote,
+        escape: o.escape,
+      },
+      batchId,
+      (cols) => this.onNewColumns(cols, files),
+    );
+    this.lastRead = { numMalformed: r.numMalformed, numRescued: r.numRescued, badRecordsFile: r.badRecordsFile ?? "" };
   }
 
-  /** SQL reading `files` with the schema (and `_metadata` when asked). */
-  readSql(files: ListedFile[]): string {
-    const cols = this.schema.fields.map((f) => `${quoteIdent(f.name)} AS ${quoteIdent(f.name)}`).join(", ");
-    if (files.length === 0) return `SELECT ${this.schema.fields.map((f) => `CAST(NULL AS ${duckType(f.type)}) AS ${quoteIdent(f.name)}`).join(", ")}${this.options.includeMetadata ? ", NULL AS _metadata" : ""} WHERE false`;
-    const list = `[${files.map((f) => sqlString(f.path)).join(", ")}]`;
-    const columns = `{${this.schema.fields.map((f) => `${sqlString(f.name)}: ${sqlString(duckType(f.type))}`).join(", ")}}`;
-    let reader: string;
-    const o = this.options;
-    switch (o.format) {
-      case "csv":
-        reader = `read_csv(${list}, header = ${o.header}, delim = ${sqlString(o.sep!)}${o.quote ? `, quote = ${sqlString(o.quote)}` : ""}${o.escape ? `, escape = ${sqlString(o.escape)}` : ""}, columns = ${columns}, auto_detect = false, filename = true, union_by_name = false)`;
-        break;
-      case "json":
-        reader = `read_json(${list}, format = 'newline_delimited', columns = ${columns}, filename = true)`;
-        break;
-      case "parquet":
-        reader = `(SELECT ${this.schema.fields.map((f) => `CAST(${quoteIdent(f.name)} AS ${duckType(f.type)}) AS ${quoteIdent(f.name)}`).join(", ")}, filename FROM read_parquet(${list}, filename = true, union_by_name = true, hive_partitioning = false))`;
-        break;
+  /** New columns in a batch's files: evolve (addNewColumns), fail (failOnNewColumns), or leave them to rescue / none. */
+  private onNewColumns(cols: string[], files: ListedFile[]): void {
+    if (this.evolution === "rescue" || this.evolution === "none") return;
+    const where = files.length === 1 ? files[0]!.path : `${files.length} files of this batch`;
+    if (this.evolution === "failOnNewColumns") {
+      throw new StreamlabError("SCHEMA_CHANGED", `New column${cols.length > 1 ? "s" : ""} ${cols.join(", ")} found in ${where}; schemaEvolutionMode is failOnNewColumns, so the query stops.`, {
+        hint: "Add the columns to the schema (or schemaHints), or change schemaEvolutionMode, then restart the query.",
+        details: { columns: cols },
+      });
     }
-    if (!o.includeMetadata) return `SELECT ${cols} FROM ${reader}`;
-    const info = files.map((f) => `(${sqlString(f.path)}, ${f.size}::BIGINT, epoch_ms(${f.modificationTime})::TIMESTAMPTZ)`).join(", ");
-    return `SELECT ${cols}, struct_pack(file_path := r.filename, file_name := parse_filename(r.filename), file_size := m.size, file_modification_time := m.mtime) AS _metadata
-      FROM ${reader} AS r JOIN (VALUES ${info}) AS m(path, size, mtime) ON r.filename = m.path`;
+    const evolved: StructType = { type: "struct", fields: [...this.schema!.fields, ...cols.map((c) => ({ name: c, type: "string", nullable: true, metadata: {} }))] };
+    const v = this.schemaLog.add(applyHints(evolved, this.options.schemaHints), `added columns ${cols.join(", ")}`);
+    throw new StreamlabError("SCHEMA_CHANGED", `New column${cols.length > 1 ? "s" : ""} ${cols.join(", ")} found in ${where}. The schema was updated to version ${v.version} at ${this.schemaLog.dir}.`, {
+      hint: "Restart the query: it re-runs this batch with the new schema (no row is lost). Write to Delta with mergeSchema: true so the table gains the columns.",
+      details: { columns: cols, schemaVersion: v.version },
+    });
   }
 
   async commit(end: string): Promise<void> {
@@ -296,6 +388,9 @@ export class FileStreamSource implements Source {
     return {
       numFilesOutstanding: String(waiting.length),
       numBytesOutstanding: String(waiting.reduce((s, f) => s + f.size, 0)),
+      numMalformedRecords: String(this.lastRead.numMalformed),
+      numRescuedRecords: String(this.lastRead.numRescued),
+      ...(this.lastRead.badRecordsFile ? { badRecordsFile: this.lastRead.badRecordsFile } : {}),
     };
   }
 
@@ -318,4 +413,8 @@ export class FileStreamSource implements Source {
 function isVisible(p: string, root: string): boolean {
   if (p === root) return true;
   return path.relative(root, p).split(path.sep).every((seg) => !seg.startsWith(".") && !seg.startsWith("_"));
+}
+
+function hash(s: string): string {
+  return crypto.createHash("sha1").update(s).digest("hex").slice(0, 12);
 }

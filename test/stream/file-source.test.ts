@@ -142,7 +142,6 @@ test("bad options, a missing folder, an unwritable or foreign checkpoint are cle
   await expectCode(() => files(landing, { maxBytesPerTrigger: "lots" }), "INVALID_OPTION");
   await expectCode(() => files(landing, { cloudFilesFormat: "csv" }), "INVALID_OPTION");
   await expectCode(() => files(landing, { format: "xml" }), "INVALID_OPTION");
-  await expectCode(() => readStream.files(landing, { format: "csv" }), "INVALID_OPTION");
   await expectCode(() => files(landing, { schema: "id INTEGR" }), "INVALID_OPTION");
   fs.writeFileSync(path.join(dir, "file"), "");
   await expectCode(() => files(landing).writeStream({ format: "console" }, { checkpointLocation: path.join(dir, "file", "ck") }), "PATH_NOT_WRITABLE");
