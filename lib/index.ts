@@ -19,3 +19,4 @@ export { DeltaSink } from "./sinks/delta-sink";
 export { MemorySink } from "./sinks/memory-sink";
 export { ConsoleSink } from "./sinks/console-sink";
 export { ForeachBatchSink, BatchFrame } from "./sinks/foreach-batch-sink";
+export { DeltaSource } from "./sources/delta-source";

@@ -16,6 +16,7 @@ import { DeltaSink, type DeltaSinkOptions } from "../sinks/delta-sink";
 import { ForeachBatchSink, type ForeachBatchFunction } from "../sinks/foreach-batch-sink";
 import { MemorySink } from "../sinks/memory-sink";
 import type { OutputMode, Sink } from "../sinks/sink";
+import { DeltaSource, type DeltaSourceOptions } from "../sources/delta-source";
 import { FileStreamSource, type FileSourceOptions } from "../sources/file-source";
 import { MemoryStream } from "../sources/memory-source";
 import { RateSource, type RateSourceOptions } from "../sources/rate-source";
@@ -155,6 +156,10 @@ export const readStream = {
   /** Rows pushed from code with stream.addData(...). */
   memory(stream: MemoryStream): StreamFrame {
     return new StreamFrame(() => stream.reader());
+  },
+  /** A Delta table: its current snapshot, then every later commit (or from startingVersion / startingTimestamp). */
+  delta(tablePath: string, options: DeltaSourceOptions | Record<string, unknown> = {}): StreamFrame {
+    return new StreamFrame(() => new DeltaSource(tablePath, options));
   },
   /** Any Source, made fresh for each query by `make`. */
   source(make: () => Source): StreamFrame {
