@@ -20,3 +20,5 @@ export { MemorySink } from "./sinks/memory-sink";
 export { ConsoleSink } from "./sinks/console-sink";
 export { ForeachBatchSink, BatchFrame } from "./sinks/foreach-batch-sink";
 export { DeltaSource } from "./sources/delta-source";
+export { PostgresSink } from "./sinks/postgres-sink";
+export { startEmbeddedPostgres, connect as connectPostgres, redact } from "./sinks/postgres";

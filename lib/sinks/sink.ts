@@ -8,6 +8,8 @@ export interface SinkContext {
   queryId: string;
   queryName: string;
   outputMode: OutputMode;
+  /** Sets the query's status message (e.g. while waiting for a database to come back). */
+  reportStatus?: (message: string) => void;
 }
 
 export interface SinkResult {

@@ -15,6 +15,7 @@ import { ConsoleSink, type ConsoleSinkOptions } from "../sinks/console-sink";
 import { DeltaSink, type DeltaSinkOptions } from "../sinks/delta-sink";
 import { ForeachBatchSink, type ForeachBatchFunction } from "../sinks/foreach-batch-sink";
 import { MemorySink } from "../sinks/memory-sink";
+import { PostgresSink, type PostgresSinkOptions } from "../sinks/postgres-sink";
 import type { OutputMode, Sink } from "../sinks/sink";
 import { DeltaSource, type DeltaSourceOptions } from "../sources/delta-source";
 import { FileStreamSource, type FileSourceOptions } from "../sources/file-source";
@@ -31,6 +32,7 @@ export type SinkSpec =
   | { format: "delta"; path: string; options?: DeltaSinkOptions }
   | { format: "memory"; tableName?: string }
   | { format: "console"; options?: ConsoleSinkOptions }
+  | { format: "postgres"; options: PostgresSinkOptions }
   | { foreachBatch: ForeachBatchFunction; label?: string };
 
 export interface WriteStreamOptions {
@@ -55,6 +57,8 @@ function toSink(spec: SinkSpec): Sink {
       return new MemorySink(spec.tableName);
     case "console":
       return new ConsoleSink(spec.options);
+    case "postgres":
+      return new PostgresSink(spec.options);
   }
   throw new StreamlabError("INVALID_OPTION", `Unknown sink format "${(spec as { format?: string }).format}".`, { hint: "Use delta, memory, console, or { foreachBatch: fn }." });
 }

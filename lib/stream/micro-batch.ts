@@ -95,7 +95,15 @@ export class StreamingQuery {
     const meta = this.checkpoint.metadata({ sources: [this.source.identity], sink: this.sink.identity });
     this.id = meta.id;
     await this.source.open({ duck: this.duck, dir: this.checkpoint.sourceDir(0), queryId: this.id, queryName: this.name });
-    await this.sink.open({ duck: this.duck, queryId: this.id, queryName: this.name, outputMode: this.options.outputMode });
+    await this.sink.open({
+      duck: this.duck,
+      queryId: this.id,
+      queryName: this.name,
+      outputMode: this.options.outputMode,
+      reportStatus: (message) => {
+        this.status = { ...this.status, message };
+      },
+    });
     // New data starts a batch at once only with the default trigger; processingTime keeps its schedule.
     this.source.onData?.(() => {
       if (this.options.trigger.kind === "default") this.wakeUp?.();

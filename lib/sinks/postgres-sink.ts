@@ -1,0 +1,183 @@
+/**
+ * The PostgreSQL sink: each micro-batch in one database transaction — the batch's rows bulk-loaded
+ * with COPY into a temporary staging table, `INSERT … SELECT … ON CONFLICT (key) DO NOTHING` into
+ * the target, and a ledger row (query_id, batch_id, rows_inserted, rows_skipped, committed_at). A
+ * batch whose ledger row exists is skipped, so a replay after a crash is exactly-once. When the
+ * server is unreachable the batch is retried with backoff (the query's status says so), and the
+ * checkpoint commits only after PostgreSQL has.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { pipeline } from "node:stream/promises";
+import type pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { sqlString } from "../duck";
+import { StreamlabError, isStreamlabError, messageOf } from "../errors";
+import { projectRoot } from "../paths";
+import { connect, describeConnection, quoteName, redact } from "./postgres";
+import type { Sink, SinkContext, SinkResult } from "./sink";
+
+export interface PostgresSinkOptions {
+  /** The target table, e.g. "user_events" or "public.user_events". */
+  table: string;
+  /** The conflict key: rows whose key already exists are skipped (ON CONFLICT DO NOTHING). */
+  keyColumns?: string[];
+  /** Connection string; default DATABASE_URL, else the PG* variables. */
+  connectionString?: string;
+  /** SQL run when the target or ledger table is missing. Default sql/postgres_setup.sql. */
+  setupSqlFile?: string;
+  /** The ledger table. Default streamlab_batches. */
+  ledgerTable?: string;
+  /** How long to keep retrying an unreachable server before failing the query (ms). Default 10 minutes. */
+  retryForMs?: number;
+}
+
+/** Errors worth retrying: the server is unreachable, restarting or dropped the connection. */
+function isTransient(e: unknown): boolean {
+  const code = (e as { code?: string }).code ?? "";
+  return ["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"].includes(code) || /Connection terminated|connection.*(closed|ended)|not queryable|Client has encountered a connection error/i.test(messageOf(e));
+}
+
+export class PostgresSink implements Sink {
+  private ctx!: SinkContext;
+  private client?: pg.Client;
+  private readonly target: string;
+  private readonly ledger: string;
+  private readonly keys: string[];
+  private columns?: Set<string>;
+  /** PGlite's socket server does not speak the COPY FROM STDIN sub-protocol: it gets parameterised inserts instead. */
+  private copySupported = true;
+  private readonly connectionString?: string;
+
+  constructor(readonly options: PostgresSinkOptions) {
+    this.target = quoteName(options.table, "table name");
+    this.ledger = quoteName(options.ledgerTable ?? "streamlab_batches", "table name");
+    this.keys = (options.keyColumns ?? []).map((k) => quoteName(k, "column name"));
+    this.connectionString = options.connectionString ?? process.env.DATABASE_URL ?? undefined;
+  }
+
+  get description(): string {
+    return `PostgresSink[${describeConnection(this.connectionString)} ${this.options.table}]`;
+  }
+
+  get identity(): string {
+    return `postgres:${this.options.table}`;
+  }
+
+  async open(ctx: SinkContext): Promise<void> {
+    if (ctx.outputMode !== "append") throw new StreamlabError("INVALID_OPTION", 'The PostgreSQL sink supports outputMode "append".');
+    this.ctx = ctx;
+  }
+
+  private async client_(): Promise<pg.Client> {
+    if (this.client) return this.client;
+    const c = await connect(this.connectionString);
+    this.copySupported = !/PGlite/i.test((await c.query("SELECT version() AS v")).rows[0].v as string);
+    await this.ensureTables(c);
+    this.client = c;
+    return c;
+  }
+
+  /** Applies the setup SQL when the target or the ledger is missing (it is idempotent). */
+  private async ensureTables(c: pg.Client): Promise<void> {
+    const exists = async (t: string) => (await c.query("SELECT to_regclass($1) IS NOT NULL AS ok", [t.replaceAll('"', "")])).rows[0].ok as boolean;
+    if (!(await exists(this.target)) || !(await exists(this.ledger))) {
+      const file = this.options.setupSqlFile ?? path.join(projectRoot(), "sql", "postgres_setup.sql");
+      if (fs.existsSync(file)) await c.query(fs.readFileSync(file, "utf8"));
+      await c.query(`CREATE TABLE IF NOT EXISTS ${this.ledger} (query_id TEXT NOT NULL, batch_id BIGINT NOT NULL, target_table TEXT NOT NULL, rows_inserted BIGINT NOT NULL, rows_skipped BIGINT NOT NULL, committed_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (query_id, batch_id))`);
+      if (!(await exists(this.target))) {
+        throw new StreamlabError("POSTGRES_ERROR", `The table ${this.options.table} does not exist in ${describeConnection(this.connectionString)}, and the setup SQL did not create it.`, { hint: "Create it first, or pass setupSqlFile with its CREATE TABLE." });
+      }
+    }
+    const [schema, table] = this.target.includes(".") ? this.target.replaceAll('"', "").split(".") : [null, this.target.replaceAll('"', "")];
+    const cols = await c.query("SELECT column_name FROM information_schema.columns WHERE table_name = $1 AND ($2::text IS NULL OR table_schema = $2) AND table_schema = COALESCE($2, current_schema())", [table, schema]);
+    this.columns = new Set(cols.rows.map((r) => r.column_name as string));
+  }
+
+  async addBatch(batchId: number, table: string): Promise<SinkResult> {
+    const started = Date.now();
+    const retryFor = this.options.retryForMs ?? 10 * 60_000;
+    // The batch as CSV, written by DuckDB: rows never pass through JavaScript.
+    const csv = path.join(os.tmpdir(), `streamlab-pg-${process.pid}-${batchId}-${Date.now()}.csv`);
+    const batchCols = (await this.ctx.duck.describe(`SELECT * FROM ${table}`)).map((c) => c.name);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const c = await this.client_();
+          const missing = batchCols.filter((col) => !this.columns!.has(col));
+          if (missing.length) {
+            throw new StreamlabError("POSTGRES_ERROR", `The batch has column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} that ${this.options.table} lacks.`, { hint: "Select only the table's columns before the sink, or add them to the table." });
+          }
+          const cols = batchCols.map((col) => quoteName(col, "column name"));
+          const result = await this.writeBatch(c, batchId, table, csv, cols);
+          if (attempt > 1) this.ctx.reportStatus?.("Processing new data");
+          return result;
+        } catch (e) {
+          if (!isTransient(e) || Date.now() - started > retryFor) {
+            if (isStreamlabError(e)) throw e;
+            throw new StreamlabError("POSTGRES_ERROR", `Writing batch ${batchId} to ${this.options.table} failed: ${redact(messageOf(e))}`, { cause: e });
+          }
+          await this.client?.end().catch(() => {});
+          this.client = undefined;
+          const wait = Math.min(10_000, 200 * 2 ** Math.min(attempt, 6));
+          this.ctx.reportStatus?.(`Waiting for PostgreSQL at ${describeConnection(this.connectionString)} (attempt ${attempt}, retrying in ${wait} ms): ${redact(messageOf(e))}`);
+          await new Promise((r) => setTimeout(r, wait));
+        }
+      }
+    } finally {
+      fs.rmSync(csv, { force: true });
+    }
+  }
+
+  /** Loads the batch into the staging table: COPY from a CSV DuckDB wrote, or JSON parameters in chunks. */
+  private async stage(c: pg.Client, table: string, csv: string, cols: string[]): Promise<void> {
+    if (this.copySupported) {
+      if (!fs.existsSync(csv)) await this.ctx.duck.run(`COPY (SELECT * FROM ${table}) TO ${sqlString(csv)} (FORMAT csv, HEADER false)`);
+      await pipeline(fs.createReadStream(csv), c.query(copyFrom(`COPY streamlab_staging (${cols.join(", ")}) FROM STDIN (FORMAT csv)`)));
+      return;
+    }
+    const total = Number(await this.ctx.duck.value(`SELECT count(*) FROM ${table}`));
+    const chunk = 5000;
+    for (let offset = 0; offset < total; offset += chunk) {
+      const file = `${csv}.${offset}.json`;
+      try {
+        await this.ctx.duck.run(`COPY (SELECT * FROM ${table} ORDER BY ALL LIMIT ${chunk} OFFSET ${offset}) TO ${sqlString(file)} (FORMAT json, ARRAY true)`);
+        await c.query(`INSERT INTO streamlab_staging (${cols.join(", ")}) SELECT ${cols.join(", ")} FROM json_populate_recordset(NULL::streamlab_staging, $1::json)`, [fs.readFileSync(file, "utf8")]);
+      } finally {
+        fs.rmSync(file, { force: true });
+      }
+    }
+  }
+
+  private async writeBatch(c: pg.Client, batchId: number, table: string, csv: string, cols: string[]): Promise<SinkResult> {
+    const queryId = this.ctx.queryId;
+    await c.query("BEGIN");
+    try {
+      const done = await c.query(`SELECT rows_inserted, rows_skipped FROM ${this.ledger} WHERE query_id = $1 AND batch_id = $2`, [queryId, batchId]);
+      if (done.rowCount) {
+        await c.query("ROLLBACK");
+        return { numOutputRows: 0, skipped: true, metrics: { rowsInserted: "0", rowsSkipped: "0", batchAlreadyCommitted: "true" } };
+      }
+      await c.query(`CREATE TEMP TABLE streamlab_staging ON COMMIT DROP AS SELECT ${cols.join(", ")} FROM ${this.target} WITH NO DATA`);
+      await this.stage(c, table, csv, cols);
+      const staged = Number((await c.query("SELECT count(*) AS n FROM streamlab_staging")).rows[0].n);
+      const conflict = this.keys.length ? ` ON CONFLICT (${this.keys.join(", ")}) DO NOTHING` : "";
+      // Duplicates inside the batch itself are skipped too (the first one wins).
+      const source = this.keys.length ? `SELECT DISTINCT ON (${this.keys.join(", ")}) ${cols.join(", ")} FROM streamlab_staging` : `SELECT ${cols.join(", ")} FROM streamlab_staging`;
+      const inserted = (await c.query(`INSERT INTO ${this.target} (${cols.join(", ")}) ${source}${conflict}`)).rowCount ?? 0;
+      const skipped = staged - inserted;
+      await c.query(`INSERT INTO ${this.ledger} (query_id, batch_id, target_table, rows_inserted, rows_skipped) VALUES ($1, $2, $3, $4, $5)`, [queryId, batchId, this.options.table, inserted, skipped]);
+      await c.query("COMMIT");
+      return { numOutputRows: inserted, metrics: { rowsInserted: String(inserted), rowsSkipped: String(skipped) } };
+    } catch (e) {
+      await c.query("ROLLBACK").catch(() => {});
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client?.end().catch(() => {});
+    this.client = undefined;
+  }
+}

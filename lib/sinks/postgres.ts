@@ -1,0 +1,105 @@
+/**
+ * PostgreSQL connections for Streamlab: from DATABASE_URL or the standard PG* variables, with
+ * passwords kept out of every message; and the embedded default — PGlite, stored under
+ * data/pglite and served on a local port through pglite-socket, so the same `pg` code runs
+ * against it and a user can connect with psql.
+ */
+import * as fs from "node:fs";
+import * as net from "node:net";
+import pg from "pg";
+import { StreamlabError, messageOf } from "../errors";
+import { dataPath } from "../paths";
+
+/** A connection string with its password replaced by "***". */
+export function redact(url: string): string {
+  return url.replace(/(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/i, "$1***@").replace(/password=[^&\s]*/gi, "password=***");
+}
+
+/** A printable description of where `pg` connects: host, port, database and user, never the password. */
+export function describeConnection(connectionString?: string): string {
+  if (connectionString) return redact(connectionString);
+  const e = process.env;
+  return `postgres://${e.PGUSER ?? process.env.USER ?? "postgres"}@${e.PGHOST ?? "localhost"}:${e.PGPORT ?? "5432"}/${e.PGDATABASE ?? e.PGUSER ?? "postgres"}`;
+}
+
+/** Connection settings: DATABASE_URL if set, else libpq's PG* variables (pg reads them itself). */
+export function connectionFromEnv(): string | undefined {
+  return process.env.DATABASE_URL || undefined;
+}
+
+export async function connect(connectionString?: string): Promise<pg.Client> {
+  const client = new pg.Client(connectionString ? { connectionString } : {});
+  try {
+    await client.connect();
+  } catch (e) {
+    throw new StreamlabError("POSTGRES_ERROR", `Cannot connect to PostgreSQL at ${describeConnection(connectionString)}: ${redact(messageOf(e))}.`, {
+      hint: "Check that the server runs and DATABASE_URL (or PGHOST, PGPORT, PGUSER, PGDATABASE) is right; without DATABASE_URL `npm start` uses the embedded PGlite.",
+      cause: e,
+    });
+  }
+  client.on("error", () => {}); // a dropped connection surfaces on the next query
+  return client;
+}
+
+/** The identifier pattern for table and column names handed to the sink. */
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** Validates a (schema-qualified) table or column name and returns it quoted; anything else is refused. */
+export function quoteName(name: string, what = "name"): string {
+  const parts = String(name).split(".");
+  if (parts.length > 2 || !parts.every((p) => IDENT.test(p))) {
+    throw new StreamlabError("INVALID_OPTION", `${JSON.stringify(name)} is not an acceptable PostgreSQL ${what}.`, {
+      hint: "Use letters, digits and underscores (starting with a letter or underscore), optionally schema.table.",
+    });
+  }
+  return parts.map((p) => `"${p}"`).join(".");
+}
+
+export interface EmbeddedPostgres {
+  connectionString: string;
+  port: number;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(preferred: number): Promise<number> {
+  const tryPort = (p: number) =>
+    new Promise<number>((resolve, reject) => {
+      const srv = net.createServer();
+      srv.once("error", reject);
+      srv.listen(p, "127.0.0.1", () => {
+        const port = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(port));
+      });
+    });
+  try {
+    return await tryPort(preferred);
+  } catch {
+    return tryPort(0);
+  }
+}
+
+/**
+ * Starts PGlite with its data in `dataDir` (default data/pglite) and serves it on 127.0.0.1
+ * (port 54329, or a free one) for `pg` and psql.
+ */
+export async function startEmbeddedPostgres(options: { dataDir?: string; port?: number } = {}): Promise<EmbeddedPostgres> {
+  const dataDir = options.dataDir ?? dataPath("pglite");
+  fs.mkdirSync(dataDir, { recursive: true });
+  // Both packages are ES modules: load them with import().
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
+  const db = await PGlite.create(dataDir);
+  const port = await freePort(options.port ?? 54329);
+  const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1", maxConnections: 16 });
+  await server.start();
+  return {
+    connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    dataDir,
+    async stop() {
+      await server.stop();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,149 @@
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { spawn } from "node:child_process";
+import { readStream } from "../../lib/stream/api";
+import { MemoryStream } from "../../lib/sources/memory-source";
+import { PostgresSink } from "../../lib/sinks/postgres-sink";
+import { expectCode, tmpDir } from "../helpers/tmp";
+import { EVENT_SCHEMA, landFiles, sleep } from "../helpers/stream";
+import { FlakyProxy, embedded, query, realPgAvailable, realPgSchema, REAL_PG_URL } from "../helpers/postgres";
+
+interface Target {
+  name: string;
+  setup(t: TestContext): Promise<{ url: string; port: number } | undefined>;
+}
+
+const targets: Target[] = [
+  {
+    name: "PGlite",
+    async setup(t) {
+      const e = await embedded();
+      t.after(() => e.stop());
+      return { url: e.connectionString, port: e.port };
+    },
+  },
+  {
+    name: "PostgreSQL",
+    async setup(t) {
+      if (!(await realPgAvailable())) {
+        if (process.env.CI) throw new Error(`no PostgreSQL server at ${REAL_PG_URL} (.ci/run should start one)`);
+        t.skip(`no PostgreSQL server at ${REAL_PG_URL}`);
+        return undefined;
+      }
+      const s = await realPgSchema();
+      t.after(() => s.drop());
+      return { url: s.url, port: Number(new URL(REAL_PG_URL).port || 5432) };
+    },
+  },
+];
+
+const lib = path.resolve(__dirname, "../../lib/index.js");
+
+function event(id: string, i: number) {
+  return { event_id: id, user_id: `u_${i % 7}`, event_type: ["view", "add_to_cart", "purchase"][i % 3], product_id: `p_${i % 5}`, price: (i % 50) + 0.99, event_timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) };
+}
+
+for (const target of targets) {
+  test(`${target.name}: duplicates are skipped (within and across batches), counted, and the ledger records each batch`, async (t) => {
+    const db = await target.setup(t);
+    if (!db) return;
+    const dir = tmpDir(t);
+    const mem = new MemoryStream(["event_id", "user_id", "event_type", "product_id", "price", "event_timestamp"]);
+    const q = await readStream.memory(mem).select("event_id", "user_id", "event_type", "product_id", "CAST(price AS DECIMAL(10,2)) AS price", "event_timestamp").writeStream(
+      { format: "postgres", options: { table: "user_events", keyColumns: ["event_id"], connectionString: db.url } },
+      { queryName: `pg-dup-${target.name}`, checkpointLocation: path.join(dir, "ck") },
+    );
+    mem.addData([event("a", 1), event("b", 2), event("a", 1), event("c", 3)]);
+    await q.processAllAvailable();
+    mem.addData([event("c", 3), event("d", 4)]);
+    await q.processAllAvailable();
+    await q.stop();
+    assert.equal(q.exception, undefined, String(q.exception));
+    const rows = await query<{ event_id: string }>(db.url, "SELECT event_id FROM user_events ORDER BY event_id");
+    assert.deepEqual(rows.map((r) => r.event_id), ["a", "b", "c", "d"]);
+    assert.deepEqual(q.recentProgress.map((p) => [p.sink.metrics.rowsInserted, p.sink.metrics.rowsSkipped]), [["3", "1"], ["1", "1"]]);
+    const ledger = await query<{ batch_id: string; rows_inserted: string; rows_skipped: string }>(db.url, "SELECT batch_id, rows_inserted, rows_skipped FROM streamlab_batches ORDER BY batch_id");
+    assert.deepEqual(ledger.map((l) => [Number(l.batch_id), Number(l.rows_inserted), Number(l.rows_skipped)]), [[0, 3, 1], [1, 1, 1]]);
+  });
+
+  test(`${target.name}: a query killed after the database commit and restarted writes every row exactly once`, async (t) => {
+    const db = await target.setup(t);
+    if (!db) return;
+    const dir = tmpDir(t);
+    const landing = path.join(dir, "landing");
+    const sim = landFiles(landing, 6, 10);
+    const script = `
+      const sl = require(${JSON.stringify(lib)});
+      (async () => {
+        const q = await sl.readStream.files(${JSON.stringify(landing)}, { format: "csv", schema: ${JSON.stringify(EVENT_SCHEMA)}, maxFilesPerTrigger: 2 })
+          .writeStream({ format: "postgres", options: { table: "user_events", keyColumns: ["event_id"], connectionString: ${JSON.stringify(db.url)} } },
+                       { checkpointLocation: ${JSON.stringify(path.join(dir, "ck"))}, queryName: "pg-crash", trigger: "availableNow" });
+        await q.awaitTermination();
+      })().catch((e) => { console.error(e); process.exit(1); });`;
+    // Asynchronous children: PGlite's server runs in this process and must keep serving them.
+    const run = (crashAt: string) =>
+      new Promise<{ status: number | null; signal: string | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ["-e", script], { env: { ...process.env, STREAMLAB_CRASH_AT: crashAt } });
+        let stderr = "";
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("exit", (status, signal) => resolve({ status, signal, stderr }));
+      });
+    const killed = await run("afterSinkCommit@1");
+    assert.equal(killed.signal, "SIGKILL", killed.stderr);
+    const resumed = await run("");
+    assert.equal(resumed.status, 0, resumed.stderr);
+    const [{ n, d }] = await query<{ n: string; d: string }>(db.url, "SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM user_events");
+    assert.equal(Number(n), sim.stats.rows);
+    assert.equal(Number(d), sim.stats.rows);
+    const ledger = await query<{ batch_id: string }>(db.url, "SELECT batch_id FROM streamlab_batches ORDER BY batch_id");
+    assert.deepEqual(ledger.map((l) => Number(l.batch_id)), [0, 1, 2], "batch 1 was replayed and recognised, not applied twice");
+  });
+
+  test(`${target.name}: the server goes away mid-stream and comes back: the query waits, retries and loses nothing`, async (t) => {
+    const db = await target.setup(t);
+    if (!db) return;
+    const dir = tmpDir(t);
+    const proxy = new FlakyProxy(db.port);
+    await proxy.start();
+    t.after(() => proxy.stop());
+    const url = db.url.replace(`:${db.port}/`, `:${proxy.port}/`);
+    const mem = new MemoryStream(["event_id", "user_id", "event_type", "product_id", "price", "event_timestamp"]);
+    const q = await readStream.memory(mem).writeStream(
+      { format: "postgres", options: { table: "user_events", keyColumns: ["event_id"], connectionString: url } },
+      { queryName: `pg-flaky-${target.name}`, checkpointLocation: path.join(dir, "ck") },
+    );
+    mem.addData([event("x1", 1), event("x2", 2)]);
+    await q.processAllAvailable();
+    await proxy.stop();
+    mem.addData([event("x3", 3)]);
+    let waited = false;
+    for (let i = 0; i < 100 && !waited; i++) {
+      await sleep(20);
+      waited = /Waiting for PostgreSQL/.test(q.status.message);
+    }
+    assert.ok(waited, `the status says the query waits (it says: ${q.status.message})`);
+    assert.doesNotMatch(q.status.message, /password/i);
+    await proxy.start();
+    mem.addData([event("x4", 4)]);
+    await q.processAllAvailable();
+    await q.stop();
+    assert.equal(q.exception, undefined, String(q.exception));
+    const rows = await query<{ event_id: string }>(db.url, "SELECT event_id FROM user_events ORDER BY event_id");
+    assert.deepEqual(rows.map((r) => r.event_id), ["x1", "x2", "x3", "x4"]);
+  });
+}
+
+test("hostile identifiers are refused before anything runs", async (t) => {
+  for (const bad of ['user_events; DROP TABLE users', 'a"b', "1abc", "a.b.c", "", "x y"]) {
+    await expectCode(() => new PostgresSink({ table: bad }), "INVALID_OPTION");
+  }
+  await expectCode(() => new PostgresSink({ table: "user_events", keyColumns: ["event_id) DO NOTHING; --"] }), "INVALID_OPTION");
+  const db = await targets[0]!.setup(t);
+  const mem = new MemoryStream(['event_id"; DROP TABLE user_events; --']);
+  const q = await readStream.memory(mem).writeStream({ format: "postgres", options: { table: "user_events", keyColumns: ["event_id"], connectionString: db!.url } }, { queryName: "pg-hostile", checkpointLocation: path.join(tmpDir(t), "ck") });
+  mem.addData({ 'event_id"; DROP TABLE user_events; --': "x" });
+  await assert.rejects(() => q.awaitTermination(), (e: Error & { code?: string }) => e.code === "POSTGRES_ERROR" || e.code === "INVALID_OPTION");
+  const tables = await query<{ ok: boolean }>(db!.url, "SELECT to_regclass('user_events') IS NOT NULL AS ok");
+  assert.equal(tables[0]!.ok, true, "the table is still there");
+});
