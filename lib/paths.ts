@@ -18,6 +18,18 @@ export function projectRoot(): string {
   }
 }
 
+/** Where Streamlab itself is installed (its sql/, bin/): two folders above the compiled lib/. */
+export function packageRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    const pkg = path.join(dir, "package.json");
+    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, "utf8")).name === "streamlab") return dir;
+    const up = path.dirname(dir);
+    if (up === dir) return process.cwd();
+    dir = up;
+  }
+}
+
 /** A path under data/, e.g. dataPath("raw", "events"). */
 export function dataPath(...parts: string[]): string {
   return path.join(projectRoot(), "data", ...parts);

@@ -1,37 +1,39 @@
-/** `streamlab run` (what `npm start` runs): the main job on embedded defaults. */
+/** `streamlab run` (what `npm start` runs): the end-to-end main job on embedded defaults. */
 import type { Command } from "commander";
-import { dataPath } from "../paths";
-import { FileSimulator } from "../sim/index";
+import { StreamlabError } from "../errors";
+import { runMainJob } from "../pipeline/ecommerce";
 import { parseDuration } from "../util/duration";
 
 export function registerRun(p: Command): void {
   p.command("run")
-    .description("run the main job: the e-commerce event simulator into data/raw/events/")
-    .option("--duration <d>", "how long to run (e.g. 20s, 5m)", "60s")
+    .description("the main job: simulated events → data/raw/events → Delta (events_bronze) → PostgreSQL (user_events), exactly once")
+    .option("--duration <d>", "how long the simulator runs (e.g. 20s, 5m)", "60s")
     .option("--forever", "run until Ctrl-C")
-    .option("--rate <filesPerSecond>", "files per second", "2")
-    .action(async (opts: { duration: string; forever?: boolean; rate: string }) => {
-      const durationMs = opts.forever ? undefined : parseDuration(opts.duration, "--duration");
-      const sim = new FileSimulator({
-        dir: dataPath("raw", "events"),
-        filesPerSecond: Number(opts.rate),
-        rowsPerFile: 50,
-        duration: durationMs,
-        seed: Date.now() % 1_000_000,
-        malformedRatio: 0.01,
-        duplicateRatio: 0.02,
-        lateRatio: 0.03,
-      });
-      let shown = 0;
-      const timer = setInterval(() => {
-        for (const m of sim.manifests.slice(shown)) console.log(`${m.name}  ${m.rows} rows  ${m.bytes} bytes`);
-        shown = sim.manifests.length;
-      }, 250);
-      process.once("SIGINT", () => void sim.stop());
-      sim.start();
-      const stats = await sim.done;
-      clearInterval(timer);
-      for (const m of sim.manifests.slice(shown)) console.log(`${m.name}  ${m.rows} rows  ${m.bytes} bytes`);
-      console.log(`wrote ${stats.files} files, ${stats.rows} rows (${stats.malformed} malformed lines, ${stats.duplicates} duplicates, ${stats.late} late) into ${sim.dir}`);
+    .option("--rate <filesPerSecond>", "files per second written by the simulator", "2")
+    .option("--rows-per-file <n>", "rows per simulated file", "50")
+    .action(async (opts: { duration: string; forever?: boolean; rate: string; rowsPerFile: string }) => {
+      const rate = Number(opts.rate);
+      if (!(rate > 0)) throw new StreamlabError("INVALID_OPTION", `--rate must be a positive number, got "${opts.rate}".`);
+      let stop!: () => void;
+      const stopSignal = new Promise<void>((r) => (stop = r));
+      const onSignal = () => {
+        console.log("\nstopping: the queries finish their current batch…");
+        stop();
+      };
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      const s = await runMainJob({ durationMs: opts.forever ? undefined : parseDuration(opts.duration, "--duration"), forever: opts.forever, filesPerSecond: rate, rowsPerFile: Number(opts.rowsPerFile), stopSignal });
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      console.log("\nSummary");
+      console.log(`  events generated        ${s.eventsGenerated} (+ ${s.malformedGenerated} malformed lines)`);
+      console.log(`  ingested into bronze    ${s.ingested}`);
+      console.log(`  quarantined             ${s.quarantined} (data/error/events_bronze/)`);
+      console.log(`  duplicates skipped      ${s.duplicatesSkipped}`);
+      console.log(`  inserted in PostgreSQL  ${s.insertedIntoPostgres} (user_events now holds ${s.postgresRows} rows)`);
+      console.log(`  Delta versions          ${s.deltaVersions} (data/delta/events_bronze)`);
+      console.log(`  latency p50 / p95       ${s.latencyP50Ms} ms / ${s.latencyP95Ms} ms (file landed → rows committed in Delta)`);
+      console.log(`  PostgreSQL              ${s.connection}`);
+      console.log("Run again to continue from the checkpoints (no duplicates).");
     });
 }

@@ -14,7 +14,7 @@ import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { sqlString } from "../duck";
 import { StreamlabError, isStreamlabError, messageOf } from "../errors";
-import { projectRoot } from "../paths";
+import { packageRoot } from "../paths";
 import { connect, describeConnection, quoteName, redact } from "./postgres";
 import type { Sink, SinkContext, SinkResult } from "./sink";
 
@@ -83,7 +83,7 @@ export class PostgresSink implements Sink {
   private async ensureTables(c: pg.Client): Promise<void> {
     const exists = async (t: string) => (await c.query("SELECT to_regclass($1) IS NOT NULL AS ok", [t.replaceAll('"', "")])).rows[0].ok as boolean;
     if (!(await exists(this.target)) || !(await exists(this.ledger))) {
-      const file = this.options.setupSqlFile ?? path.join(projectRoot(), "sql", "postgres_setup.sql");
+      const file = this.options.setupSqlFile ?? path.join(packageRoot(), "sql", "postgres_setup.sql");
       if (fs.existsSync(file)) await c.query(fs.readFileSync(file, "utf8"));
       await c.query(`CREATE TABLE IF NOT EXISTS ${this.ledger} (query_id TEXT NOT NULL, batch_id BIGINT NOT NULL, target_table TEXT NOT NULL, rows_inserted BIGINT NOT NULL, rows_skipped BIGINT NOT NULL, committed_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (query_id, batch_id))`);
       if (!(await exists(this.target))) {

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawn } from "node:child_process";
-import { projectRoot } from "../paths";
+import { packageRoot } from "../paths";
 
 export interface CheckpointBatch {
   batchId: number;
@@ -66,7 +66,7 @@ export interface IngestProcessOptions {
 /** Runs `streamlab ingest` in a child process (to show a crash and a restart); resolves with how it ended. */
 export function runIngestProcess(o: IngestProcessOptions): Promise<{ code: number | null; signal: string | null; output: string }> {
   const args = [
-    path.join(projectRoot(), "bin", "streamlab.js"), "ingest", o.source, o.table,
+    path.join(packageRoot(), "bin", "streamlab.js"), "ingest", o.source, o.table,
     "--format", o.format ?? "csv", "--schema", o.schema, "--checkpoint", o.checkpoint, "--trigger", o.trigger ?? "availableNow",
     ...(o.maxFilesPerTrigger ? ["--max-files-per-trigger", String(o.maxFilesPerTrigger)] : []),
   ];

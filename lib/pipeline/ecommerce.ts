@@ -1,0 +1,169 @@
+/**
+ * The end-to-end main job (`npm start`): the e-commerce simulator writes CSV files into
+ * data/raw/events; query `events_bronze` streams them (Auto Loader style, malformed lines
+ * quarantined) into the Delta table data/delta/events_bronze, kept as the feed came; query
+ * `user_events` streams bronze (a Delta source) into PostgreSQL, deduplicated on event_id —
+ * exactly once end to end, continuing from the checkpoints on every run.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DeltaTable } from "../delta/table";
+import { writeDelta } from "../delta/write";
+import { dataPath } from "../paths";
+import { FileSimulator } from "../sim/index";
+import { connect, describeConnection, startEmbeddedPostgres, type EmbeddedPostgres } from "../sinks/postgres";
+import { readStream } from "../stream/api";
+import type { StreamingQuery } from "../stream/micro-batch";
+import type { StreamingQueryProgress } from "../stream/progress";
+
+export const EVENT_SCHEMA = "event_id STRING, user_id STRING, event_type STRING, product_id STRING, price DECIMAL(10,2), event_timestamp TIMESTAMP";
+
+export interface MainJobOptions {
+  /** How long the simulator runs (ms); undefined with `forever`. Default 60 s. */
+  durationMs?: number;
+  forever?: boolean;
+  /** Files per second written by the simulator. Default 2. */
+  filesPerSecond?: number;
+  rowsPerFile?: number;
+  /** Where output lines go. Default console.log. */
+  print?: (line: string) => void;
+  /** Resolves to stop early (Ctrl-C). */
+  stopSignal?: Promise<void>;
+}
+
+export interface MainJobSummary {
+  eventsGenerated: number;
+  malformedGenerated: number;
+  ingested: number;
+  quarantined: number;
+  duplicatesSkipped: number;
+  insertedIntoPostgres: number;
+  deltaVersions: number;
+  postgresRows: number;
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+  connection: string;
+}
+
+function quantile(xs: number[], q: number): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+
+export const paths = () => ({
+  raw: dataPath("raw", "events"),
+  bronze: dataPath("delta", "events_bronze"),
+  quarantine: dataPath("error", "events_bronze"),
+  bronzeCheckpoint: dataPath("checkpoints", "events_bronze"),
+  postgresCheckpoint: dataPath("checkpoints", "user_events"),
+});
+
+/** Milliseconds from each file's arrival (modification time) to the commit of the batch that read it. */
+function fileLatencies(progress: StreamingQueryProgress[], checkpoint: string): number[] {
+  const out: number[] = [];
+  for (const p of progress) {
+    const committed = Date.parse(p.timestamp) + p.durationMs.triggerExecution;
+    const start = p.sources[0]!.startOffset as { logOffset: number } | null;
+    const end = p.sources[0]!.endOffset as { logOffset: number };
+    for (let id = (start?.logOffset ?? -1) + 1; id <= end.logOffset; id++) {
+      const log = path.join(checkpoint, "sources", "0", String(id));
+      if (!fs.existsSync(log)) continue;
+      for (const line of fs.readFileSync(log, "utf8").split("\n").slice(1).filter(Boolean)) out.push(Math.max(0, committed - (JSON.parse(line) as { modificationTime: number }).modificationTime));
+    }
+  }
+  return out;
+}
+
+export async function runMainJob(o: MainJobOptions = {}): Promise<MainJobSummary> {
+  const print = o.print ?? ((l: string) => console.log(l));
+  const p = paths();
+  let embedded: EmbeddedPostgres | undefined;
+  let connectionString = process.env.DATABASE_URL || undefined;
+  if (!connectionString) {
+    embedded = await startEmbeddedPostgres();
+    connectionString = embedded.connectionString;
+    print(`PostgreSQL: embedded PGlite (data in ${embedded.dataDir}); connect with: psql ${connectionString}`);
+  } else print(`PostgreSQL: ${describeConnection(connectionString)}`);
+
+  const queries: StreamingQuery[] = [];
+  let sim: FileSimulator | undefined;
+  try {
+    // Bronze exists before the query that reads it starts (an empty table with the feed's schema).
+    if (!fs.existsSync(path.join(p.bronze, "_delta_log"))) {
+      await writeDelta(p.bronze, `SELECT * FROM (SELECT NULL::VARCHAR AS event_id, NULL::VARCHAR AS user_id, NULL::VARCHAR AS event_type, NULL::VARCHAR AS product_id, NULL::DECIMAL(10,2) AS price, NULL::TIMESTAMPTZ AS event_timestamp) WHERE false`, { schema: EVENT_SCHEMA, operation: "CREATE TABLE" });
+    }
+    sim = new FileSimulator({
+      dir: p.raw,
+      filesPerSecond: o.filesPerSecond ?? 2,
+      rowsPerFile: o.rowsPerFile ?? 50,
+      duration: o.forever ? undefined : o.durationMs ?? 60_000,
+      seed: Date.now() % 2_147_483_647, // a new seed each run: new event ids
+      malformedRatio: 0.01,
+      duplicateRatio: 0.03,
+      lateRatio: 0.05,
+      lateLag: "20s",
+    });
+    const bronze = await readStream
+      .files(p.raw, { format: "csv", schema: EVENT_SCHEMA, badRecordsPath: p.quarantine, useNotifications: true })
+      .writeStream({ format: "delta", path: p.bronze }, { queryName: "events_bronze", checkpointLocation: p.bronzeCheckpoint });
+    const toPostgres = await readStream
+      .delta(p.bronze)
+      .where("event_id IS NOT NULL")
+      .select("event_id", "user_id", "event_type", "product_id", "price", "event_timestamp")
+      .writeStream({ format: "postgres", options: { table: "user_events", keyColumns: ["event_id"], connectionString } }, { queryName: "user_events", checkpointLocation: p.postgresCheckpoint });
+    queries.push(bronze, toPostgres);
+    const started = Date.now();
+    const tty = Boolean(process.stdout.isTTY) && !o.print;
+    for (const q of queries) {
+      q.addListener({
+        onQueryProgress: ({ progress: pr }) => {
+          const m = pr.sink.metrics;
+          const extra = q === bronze ? `, ${pr.sources[0]!.metrics.numMalformedRecords ?? 0} quarantined` : `, ${m.rowsSkipped ?? 0} duplicates skipped`;
+          const line = `[${pr.name}] batch ${pr.batchId}: ${pr.numInputRows} rows, ${pr.processedRowsPerSecond.toFixed(0)} rows/s, latency ${pr.durationMs.triggerExecution} ms${extra}`;
+          if (tty) process.stdout.write(`\r\x1b[2K${line}\n[${((Date.now() - started) / 1000).toFixed(0)}s] files ${sim!.stats.files} · rows generated ${sim!.stats.rows}`);
+          else print(line);
+        },
+      });
+    }
+    sim.start();
+    await Promise.race([sim.done, o.stopSignal ?? new Promise(() => {})]);
+    await sim.stop();
+    const interrupted = o.stopSignal ? await Promise.race([o.stopSignal.then(() => true), Promise.resolve(false)]) : false;
+    if (!interrupted) {
+      // Let the pipeline catch up with what the simulator wrote, then stop after committed batches.
+      await bronze.processAllAvailable();
+      await toPostgres.processAllAvailable();
+    }
+    await Promise.all(queries.map((q) => q.stop()));
+    if (tty) process.stdout.write("\n");
+    for (const q of queries) if (q.exception) throw q.exception;
+
+    const c = await connect(connectionString);
+    let postgresRows = 0;
+    try {
+      postgresRows = Number((await c.query("SELECT count(*) AS n FROM user_events")).rows[0].n);
+    } finally {
+      await c.end();
+    }
+    const bronzeProgress = [...bronze.recentProgress];
+    const lat = fileLatencies(bronzeProgress, p.bronzeCheckpoint);
+    return {
+      eventsGenerated: sim.stats.rows,
+      malformedGenerated: sim.stats.malformed,
+      ingested: bronzeProgress.reduce((s, x) => s + x.numInputRows, 0),
+      quarantined: bronzeProgress.reduce((s, x) => s + Number(x.sources[0]!.metrics.numMalformedRecords ?? 0), 0),
+      duplicatesSkipped: toPostgres.recentProgress.reduce((s, x) => s + Number(x.sink.metrics.rowsSkipped ?? 0), 0),
+      insertedIntoPostgres: toPostgres.recentProgress.reduce((s, x) => s + Number(x.sink.metrics.rowsInserted ?? 0), 0),
+      deltaVersions: (await DeltaTable.forPath(p.bronze).snapshot()).version + 1,
+      postgresRows,
+      latencyP50Ms: quantile(lat, 0.5),
+      latencyP95Ms: quantile(lat, 0.95),
+      connection: describeConnection(connectionString),
+    };
+  } finally {
+    await sim?.stop();
+    await Promise.all(queries.map((q) => q.stop().catch(() => {})));
+    await embedded?.stop();
+  }
+}
