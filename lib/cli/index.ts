@@ -5,12 +5,14 @@ import { StreamlabError, messageOf } from "../errors";
 import { registerRun } from "./run";
 import { registerDelta } from "./delta";
 import { registerIngest } from "./ingest";
+import { registerUsers } from "./users";
 
 export function program(): Command {
   const p = new Command("streamlab").description("Streamlab: streaming ingestion, Auto Loader and Delta Lake in Node.js").showHelpAfterError();
   registerRun(p);
   registerDelta(p);
   registerIngest(p);
+  registerUsers(p);
   return p;
 }
 
