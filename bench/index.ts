@@ -2,8 +2,9 @@
 import { deltaOpen } from "./delta-open";
 import { deltaWrite } from "./delta-write";
 import { streamBench } from "./stream";
+import { postgresBench } from "./postgres";
 
-const BENCHES: Record<string, () => Promise<void>> = { "delta-open": deltaOpen, "delta-write": deltaWrite, stream: streamBench };
+const BENCHES: Record<string, () => Promise<void>> = { "delta-open": deltaOpen, "delta-write": deltaWrite, stream: streamBench, postgres: postgresBench };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

@@ -163,9 +163,8 @@ export class PostgresSink implements Sink {
       await this.stage(c, table, csv, cols);
       const staged = Number((await c.query("SELECT count(*) AS n FROM streamlab_staging")).rows[0].n);
       const conflict = this.keys.length ? ` ON CONFLICT (${this.keys.join(", ")}) DO NOTHING` : "";
-      // Duplicates inside the batch itself are skipped too (the first one wins).
-      const source = this.keys.length ? `SELECT DISTINCT ON (${this.keys.join(", ")}) ${cols.join(", ")} FROM streamlab_staging` : `SELECT ${cols.join(", ")} FROM streamlab_staging`;
-      const inserted = (await c.query(`INSERT INTO ${this.target} (${cols.join(", ")}) ${source}${conflict}`)).rowCount ?? 0;
+      // DO NOTHING also skips duplicates inside the batch itself: the first row of a key wins.
+      const inserted = (await c.query(`INSERT INTO ${this.target} (${cols.join(", ")}) SELECT ${cols.join(", ")} FROM streamlab_staging${conflict}`)).rowCount ?? 0;
       const skipped = staged - inserted;
       await c.query(`INSERT INTO ${this.ledger} (query_id, batch_id, target_table, rows_inserted, rows_skipped) VALUES ($1, $2, $3, $4, $5)`, [queryId, batchId, this.options.table, inserted, skipped]);
       await c.query("COMMIT");
