@@ -1,6 +1,7 @@
 /** Where the project's generated data lives (data/ beside package.json), wherever the caller runs from. */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { listFiles as listDataFiles } from "./sources/file-listing";
 
 let root: string | undefined;
 
@@ -42,16 +43,7 @@ export function freshDir(dir: string): string {
   return dir;
 }
 
-/** The files in a folder (not hidden, not temporary), oldest first, with size and modification time. */
+/** The data files in a folder (not hidden, not temporary), oldest first, with size and modification time. */
 export function listFiles(dir: string): { name: string; path: string; bytes: number; modified: Date }[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && !e.name.startsWith(".") && !e.name.startsWith("_") && !e.name.endsWith(".tmp"))
-    .map((e) => {
-      const p = path.join(dir, e.name);
-      const st = fs.statSync(p);
-      return { name: e.name, path: p, bytes: st.size, modified: st.mtime };
-    })
-    .sort((a, b) => a.modified.getTime() - b.modified.getTime() || a.name.localeCompare(b.name));
+  return listDataFiles(dir, { recursive: false }).map((f) => ({ name: path.basename(f.path), path: f.path, bytes: f.size, modified: new Date(f.modificationTime) }));
 }

@@ -10,6 +10,7 @@ import type { Duck } from "../duck";
 import { sqlString } from "../duck";
 import type { Action } from "./actions";
 import type { Snapshot } from "./snapshot";
+import { parseDuration } from "../util/duration";
 import { logDir } from "./storage";
 
 const DV = "STRUCT(storageType VARCHAR, pathOrInlineDv VARCHAR, \"offset\" INTEGER, sizeInBytes INTEGER, cardinality BIGINT, maxRowIndex BIGINT)";
@@ -33,7 +34,7 @@ export function checkpointFileName(version: number): string {
 export async function writeCheckpoint(snapshot: Snapshot, duck: Duck, now = Date.now()): Promise<string> {
   const dir = logDir(snapshot.tableRoot);
   const retention = snapshot.configuration["delta.deletedFileRetentionDuration"];
-  const retainMs = retention ? parseInterval(retention) : 7 * 86_400_000;
+  const retainMs = retention ? parseInterval(retention, "delta.deletedFileRetentionDuration") : 7 * 86_400_000;
   // Every action that defines the state: protocol, metadata, txns, domains, active files, and unexpired tombstones.
   const actions: Action[] = [
     { protocol: snapshot.protocol },
@@ -64,10 +65,7 @@ export async function writeCheckpoint(snapshot: Snapshot, duck: Duck, now = Date
   return final;
 }
 
-/** Delta interval strings: "interval 7 days", "168 hours", "30 minutes"... */
-export function parseInterval(s: string): number {
-  const m = /^\s*(?:interval\s+)?(\d+)\s*(\w+?)s?\s*$/i.exec(s);
-  const units: Record<string, number> = { millisecond: 1, second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000, week: 604_800_000 };
-  if (!m || !(m[2]!.toLowerCase() in units)) return 7 * 86_400_000;
-  return Number(m[1]) * units[m[2]!.toLowerCase()]!;
+/** A Delta interval property ("interval 7 days", "168 hours"), with the property's name in errors. */
+export function parseInterval(s: string, property = "interval"): number {
+  return parseDuration(s, property);
 }

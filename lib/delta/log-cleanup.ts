@@ -15,7 +15,7 @@ const DEFAULT_LOG_RETENTION_MS = 30 * 86_400_000;
 export function cleanupExpiredLogs(tableRoot: string, checkpointVersion: number, configuration: Record<string, string | null>, now = Date.now()): number {
   if (configuration["delta.enableExpiredLogCleanup"] === "false") return 0;
   const conf = configuration["delta.logRetentionDuration"];
-  const cutoff = now - (conf ? parseInterval(conf) : DEFAULT_LOG_RETENTION_MS);
+  const cutoff = now - (conf ? parseInterval(conf, "delta.logRetentionDuration") : DEFAULT_LOG_RETENTION_MS);
   const listing = listLog(tableRoot);
   let removed = 0;
   const expired = (p: string) => fs.statSync(p).mtimeMs <= cutoff;

@@ -20,6 +20,7 @@ import { parseSchema } from "./schema";
 import { Snapshot } from "./snapshot";
 import { logDir, readText, resolveDataPath } from "./storage";
 import { ENGINE_INFO } from "./version";
+import { createFileExclusive } from "../util/atomic-file";
 
 export type IsolationLevel = "Serializable" | "WriteSerializable";
 
@@ -211,21 +212,9 @@ function fileKey(root: string, p: string, dv: Parameters<typeof dvUniqueId>[0]):
 
 /** Creates `file` with `text` only if no file of that name exists; false when it does. */
 export function putIfAbsent(file: string, text: string): boolean {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomUUID()}.tmp`);
-  const fd = fs.openSync(tmp, "w");
   try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
-    fs.linkSync(tmp, file);
-    return true;
+    return createFileExclusive(file, text);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
     throw new StreamlabError("IO_ERROR", `Cannot create ${file}: ${messageOf(e)}.`, { cause: e });
-  } finally {
-    fs.rmSync(tmp, { force: true });
   }
 }

@@ -15,6 +15,7 @@ import { connect, describeConnection, startEmbeddedPostgres, type EmbeddedPostgr
 import { readStream } from "../stream/api";
 import type { StreamingQuery } from "../stream/micro-batch";
 import type { StreamingQueryProgress } from "../stream/progress";
+import { quantile } from "../util/stats";
 
 export const EVENT_SCHEMA = "event_id STRING, user_id STRING, event_type STRING, product_id STRING, price DECIMAL(10,2), event_timestamp TIMESTAMP";
 
@@ -43,12 +44,6 @@ export interface MainJobSummary {
   latencyP50Ms: number;
   latencyP95Ms: number;
   connection: string;
-}
-
-function quantile(xs: number[], q: number): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
 export const paths = () => ({

@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { StreamlabError, messageOf } from "../errors";
+import { createFileExclusive } from "../util/atomic-file";
 import { parseDuration } from "../util/duration";
 import { Feed, type FeedOptions, type RowFate } from "./feed";
 import { checkFormat, render, type FileFormat } from "./format";
@@ -229,28 +230,13 @@ export function ensureWritableDir(dir: string): void {
   }
 }
 
-/**
- * Hidden temporary name in the same directory (readers skip dot-files), fsync, then a
- * no-clobber link into place: an existing file is never replaced.
- */
+/** Writes a landing file under a hidden temporary name and links it into place; an existing file is never replaced. */
 export function writeAtomically(finalPath: string, text: string, mtime?: Date): void {
-  const tmp = path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.${process.pid}.tmp`);
-  const fd = fs.openSync(tmp, "w");
+  let created: boolean;
   try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  if (mtime) fs.utimesSync(tmp, mtime, mtime);
-  try {
-    fs.linkSync(tmp, finalPath);
+    created = createFileExclusive(finalPath, text, mtime);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw new StreamlabError("IO_ERROR", `Cannot place ${finalPath}: ${messageOf(e)}.`, {
-      hint: (e as NodeJS.ErrnoException).code === "EEXIST" ? "A file of that name is already there; use another prefix or directory." : undefined,
-      cause: e,
-    });
+    throw new StreamlabError("IO_ERROR", `Cannot place ${finalPath}: ${messageOf(e)}.`, { cause: e });
   }
-  fs.rmSync(tmp);
+  if (!created) throw new StreamlabError("IO_ERROR", `Cannot place ${finalPath}: a file of that name is already there.`, { hint: "Use another prefix or directory." });
 }

@@ -1,7 +1,7 @@
 /** A folder of small files named by batch id: the shape of every log in a checkpoint. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { writeFileAtomic } from "./atomic-file";
+import { writeFileAtomic } from "../util/atomic-file";
 
 export class BatchLog {
   constructor(readonly dir: string) {

@@ -8,11 +8,11 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { StreamlabError, messageOf } from "../errors";
-import { writeFileAtomic } from "./atomic-file";
+import { writeFileAtomic } from "../util/atomic-file";
 import { CommitLog } from "./commit-log";
 import { OffsetSeqLog } from "./offset-log";
 
-export { writeFileAtomic } from "./atomic-file";
+export { writeFileAtomic } from "../util/atomic-file";
 export { BatchLog } from "./batch-log";
 export { CommitLog } from "./commit-log";
 export { OffsetSeqLog, type OffsetSeq, type OffsetSeqMetadata } from "./offset-log";

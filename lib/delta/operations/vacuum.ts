@@ -45,7 +45,7 @@ function walk(dir: string, root: string, out: string[]): void {
 export function vacuum(snapshot: Snapshot, options: VacuumOptions = {}, now = Date.now()): VacuumResult {
   checkWritable(snapshot.protocol, snapshot.metadata, snapshot.tableRoot);
   const conf = snapshot.configuration["delta.deletedFileRetentionDuration"];
-  const tableRetentionMs = conf ? parseInterval(conf) : DEFAULT_RETENTION_MS;
+  const tableRetentionMs = conf ? parseInterval(conf, "delta.deletedFileRetentionDuration") : DEFAULT_RETENTION_MS;
   const retentionMs = options.retentionHours === undefined ? tableRetentionMs : options.retentionHours * 3_600_000;
   if (!(retentionMs >= 0)) throw new StreamlabError("INVALID_OPTION", `retentionHours must be a non-negative number, got ${options.retentionHours}.`);
   if (retentionMs < tableRetentionMs && options.retentionCheckEnabled !== false) {
