@@ -4,7 +4,7 @@
  * the new version, the table's history and an HTML summary (data/outbox/) after each cycle.
  */
 import type { Command } from "commander";
-import { Duck, duck as sharedDuck } from "../duck";
+import { duck as sharedDuck, type Duck } from "../duck";
 import { StreamlabError } from "../errors";
 import { DeltaTable } from "../delta/table";
 import { writeToOutbox } from "../notify/mail";
@@ -37,25 +37,30 @@ export async function runUsersFeed(o: UsersFeedOptions, stopSignal?: Promise<voi
   const q = await readStream.source(source).writeStream({ format: "delta", path: table }, { queryName: "users_feed", checkpointLocation: o.checkpoint ?? dataPath("checkpoints", "users_feed"), trigger: { processingTime: interval } });
   const duck: Duck = await sharedDuck();
   let cycles = 0;
-  let done!: () => void;
-  const finished = new Promise<void>((r) => (done = r));
+  // Reports run one after another, after each batch; the last one finishes before we return.
+  let reports = Promise.resolve();
+  let stopping: Promise<void> | undefined;
   q.addListener({
     onQueryProgress: ({ progress }) => {
-      void (async () => {
-        cycles++;
+      cycles++;
+      const cycle = cycles;
+      // Asked for N cycles: stop right here, before the trigger can start another batch.
+      if (o.cycles !== undefined && cycles >= o.cycles) stopping ??= q.stop();
+      reports = reports.then(async () => {
         const version = progress.sink.metrics.tableVersion;
-        print(`cycle ${cycles}: appended ${progress.sink.numOutputRows} users → ${table} version ${version} (${o.timeZone} ${new Date().toLocaleString("sv-SE", { timeZone: o.timeZone })})`);
+        print(`cycle ${cycle}: appended ${progress.sink.numOutputRows} users → ${table} version ${version} (${o.timeZone} ${new Date(progress.timestamp).toLocaleString("sv-SE", { timeZone: o.timeZone })})`);
         const history = DeltaTable.forPath(table, duck).history(5).map((h) => ({ version: h.version, timestamp: h.timestamp.toISOString(), operation: h.operation, rows: h.operationMetrics.numOutputRows ?? "" }));
         print(tableText({ columns: ["version", "timestamp", "operation", "rows"].map((n) => ({ name: n, type: "" })), rows: history }));
         const summary = await summarizeTable(table, duck, { sinceVersion: Math.max(-1, Number(version) - 1) });
         const files = await writeToOutbox(summary, { outbox: o.outbox, name: `users-v${version}` });
         print(`summary: ${files.html}`);
-        if (o.cycles !== undefined && cycles >= o.cycles) done();
-      })();
+      });
     },
   });
-  await Promise.race([finished, stopSignal ?? new Promise(() => {}), q.awaitTermination()]);
-  await q.stop();
+  const ended = q.awaitTermination().catch(() => {});
+  await Promise.race([ended, stopSignal ?? new Promise(() => {})]);
+  await (stopping ?? q.stop());
+  await reports;
   if (q.exception) throw q.exception;
   return cycles;
 }
