@@ -100,6 +100,28 @@ test("conflicts: a file removed by a winner fails the loser; new data where it r
   duck.close();
 });
 
+test("conflict across processes: another process deletes the files this transaction read; this commit fails naming its version", async (t) => {
+  const duck = await Duck.open();
+  const root = path.join(tmpDir(t), "t");
+  const table = DeltaTable.forPath(root, duck);
+  await table.write("SELECT range::BIGINT AS id, 'p' || (range % 2) AS part FROM range(10)", { partitionBy: ["part"] });
+  const snap = await Snapshot.load(root, { duck });
+  const p0 = snap.files.filter((f) => f.partitionValues.part === "p0");
+  const ours = new Transaction(root, snap, duck, { operation: "UPDATE" });
+  ours.read(p0, "part = 'p0'");
+  ours.addActions(...p0.map((f) => removeAction(f)));
+  const tableModule = path.resolve(__dirname, "../../lib/delta/table.js");
+  const other = await new Promise<number | null>((resolve) => {
+    const child = spawn(process.execPath, ["-e", `require(${JSON.stringify(tableModule)}).DeltaTable.forPath(${JSON.stringify(root)}).delete("part = 'p0'").then(() => process.exit(0), (e) => { console.error(e); process.exit(1); })`], { stdio: "inherit" });
+    child.on("exit", (code) => resolve(code));
+  });
+  assert.equal(other, 0);
+  const err = await expectCode(() => ours.commit(), "DELTA_CONCURRENT_MODIFICATION");
+  assert.match(err.message, /committed version 1 .* removed/);
+  assert.equal((await table.snapshot()).version, 1, "the loser wrote nothing");
+  duck.close();
+});
+
 test("a concurrent schema change fails a writer that read the old schema", async (t) => {
   const duck = await Duck.open();
   const root = path.join(tmpDir(t), "t");
