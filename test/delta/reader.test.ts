@@ -247,3 +247,25 @@ test("errors: no log, holes in the log, missing protocol or metadata, unsupporte
   assert.match(bad.message, /00000000000000000000\.json, line 4/);
   duck.close();
 });
+
+test("absolute file URIs in add paths, views over scans, and arquero tables", async (t) => {
+  const duck = await Duck.open();
+  const root = tmpDir(t);
+  const elsewhere = tmpDir(t);
+  const b = new TableBuilder(path.join(root, "t"), duck);
+  const local = await b.add("a b.parquet", range(0, 2));
+  const outside = new TableBuilder(elsewhere, duck);
+  const abs = await outside.add("far away.parquet", range(10, 12));
+  const uri = `file://${path.join(elsewhere, "far%20away.parquet")}`;
+  b.commit(0, [PROTOCOL_V1, metadata(ID_SCHEMA), { add: local }, { add: { ...abs, path: uri } }]);
+  assert.equal(local.path, "a%20b.parquet", "relative paths are URL-encoded");
+  assert.deepEqual(await ids(b.root, duck), [0, 1, 10, 11]);
+  const scan = await DeltaTable.forPath(b.root, duck).scan();
+  await scan.createView("abs_view");
+  assert.equal(Number(await duck.value("SELECT sum(id) FROM abs_view")), 22);
+  const table = (await scan.arquero()) as { numRows(): number; columnNames(): string[] };
+  assert.equal(table.numRows(), 4);
+  assert.deepEqual(table.columnNames(), ["id"]);
+  await scan.close();
+  duck.close();
+});
