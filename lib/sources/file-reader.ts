@@ -62,8 +62,10 @@ export async function readBatch(duck: Duck, files: ListedFile[], into: string, s
   try {
     await duck.run(`CREATE TEMP TABLE ${bad} (file VARCHAR, line BIGINT, record VARCHAR, reason VARCHAR)`);
     let columns: string[];
-    let native = false;
-    if (settings.format === "csv") columns = await readCsv(duck, files, raw, bad, settings, temps);
+    // Without a rescued-data column, DuckDB parses CSV values straight into the schema's types and
+    // rejects (with file and line) what does not fit: one pass, and the bad rows keep their line numbers.
+    let native = settings.format === "csv" && !settings.rescuedDataColumn;
+    if (settings.format === "csv") columns = await readCsv(duck, files, raw, bad, settings, temps, native);
     else if (settings.format === "json") columns = await readJson(duck, files, raw, bad);
     else {
       native = true;
@@ -81,7 +83,7 @@ export async function readBatch(duck: Duck, files: ListedFile[], into: string, s
       const r = rawOf(f);
       return { f, r, expr: r === undefined ? `CAST(NULL AS ${duckType(f.type)})` : typedExpr(quoteIdent(r), f, native) };
     });
-    const mismatch = typed.filter((x) => x.r !== undefined && x.f.type !== "string").map((x) => ({ name: x.f.name, cond: `(${quoteIdent(x.r!)} IS NOT NULL AND ${x.expr} IS NULL)`, raw: quoteIdent(x.r!) }));
+    const mismatch = typed.filter((x) => !native && x.r !== undefined && x.f.type !== "string").map((x) => ({ name: x.f.name, cond: `(${quoteIdent(x.r!)} IS NOT NULL AND ${x.expr} IS NULL)`, raw: quoteIdent(x.r!) }));
     const rescueExtras = settings.rescuedDataColumn && (settings.evolution === "rescue" || settings.evolution === "none") ? extra : [];
     const anyMismatch = mismatch.length ? mismatch.map((m) => m.cond).join(" OR ") : "false";
 
@@ -121,7 +123,14 @@ export async function readBatch(duck: Duck, files: ListedFile[], into: string, s
       await duck.run(`COPY (SELECT file AS path, line, record, reason, ${batchId}::BIGINT AS batchId FROM ${bad} ORDER BY file, line) TO ${sqlString(tmp)} (FORMAT json)`);
       fs.renameSync(tmp, badRecordsFile);
     }
-    await duck.run(`CREATE OR REPLACE TEMP TABLE ${into} AS ${select}`);
+    const exact = native && !settings.includeMetadata && !settings.rescuedDataColumn && extra.length === 0 && columns.length === schema.fields.length && typed.every((x, i) => x.r === schema.fields[i]!.name && columns[i] === x.r);
+    if (exact && settings.format === "csv") {
+      // The parsed table already is the batch: drop the bookkeeping columns instead of copying every row.
+      await duck.run(`ALTER TABLE ${raw} DROP COLUMN __file`);
+      await duck.run(`ALTER TABLE ${raw} DROP COLUMN __line`);
+      await duck.run(`DROP TABLE IF EXISTS ${into}`);
+      await duck.run(`ALTER TABLE ${raw} RENAME TO ${into}`);
+    } else await duck.run(`CREATE OR REPLACE TEMP TABLE ${into} AS ${select}`);
     const numRows = Number(await duck.value(`SELECT count(*) FROM ${into}`));
     const numRescued = settings.rescuedDataColumn ? Number(await duck.value(`SELECT count(*) FROM ${into} WHERE ${quoteIdent(settings.rescuedDataColumn)} IS NOT NULL`)) : 0;
     return { numRows, numMalformed, numRescued, badRecordsFile };
@@ -131,7 +140,11 @@ export async function readBatch(duck: Duck, files: ListedFile[], into: string, s
 }
 
 /** CSV: files grouped by header; DuckDB's rejects tables catch rows with the wrong shape. */
-async function readCsv(duck: Duck, files: ListedFile[], raw: string, bad: string, s: ReadSettings, temps: string[]): Promise<string[]> {
+async function readCsv(duck: Duck, files: ListedFile[], raw: string, bad: string, s: ReadSettings, temps: string[], typed: boolean): Promise<string[]> {
+  const typeOf = (name: string) => {
+    const f = typed ? s.schema.fields.find((x) => x.name.toLowerCase() === name.toLowerCase()) : undefined;
+    return f ? duckType(f.type) : "VARCHAR";
+  };
   const groups = new Map<string, { header: string[]; files: string[] }>();
   for (const f of files) {
     const header = s.header ? csvHeader(f.path, s.sep) : s.schema.fields.map((x) => x.name);
@@ -142,13 +155,13 @@ async function readCsv(duck: Duck, files: ListedFile[], raw: string, bad: string
   }
   const all: string[] = [];
   for (const g of groups.values()) for (const h of g.header) if (!all.some((a) => a.toLowerCase() === h.toLowerCase())) all.push(h);
-  await duck.run(`CREATE TEMP TABLE ${raw} (${[...all.map((c) => `${quoteIdent(c)} VARCHAR`), "__file VARCHAR", "__line BIGINT"].join(", ")})`);
+  await duck.run(`CREATE TEMP TABLE ${raw} (${[...all.map((c) => `${quoteIdent(c)} ${typeOf(c)}`), "__file VARCHAR", "__line BIGINT"].join(", ")})`);
   let g = 0;
   for (const group of groups.values()) {
     const rej = `__sl_rej_${seq}_${g}`;
     const scan = `__sl_scan_${seq}_${g++}`;
     temps.push(rej, scan);
-    const columns = `{${group.header.map((h) => `${sqlString(h)}: 'VARCHAR'`).join(", ")}}`;
+    const columns = `{${group.header.map((h) => `${sqlString(h)}: ${sqlString(typeOf(h))}`).join(", ")}}`;
     const opts = `header = ${s.header}, delim = ${sqlString(s.sep)}${s.quote ? `, quote = ${sqlString(s.quote)}` : ""}${s.escape ? `, escape = ${sqlString(s.escape)}` : ""}, columns = ${columns}, auto_detect = false, store_rejects = true, rejects_table = '${rej}', rejects_scan = '${scan}', filename = true, null_padding = false`;
     await duck.run(`INSERT INTO ${raw} BY NAME SELECT * EXCLUDE (filename), filename AS __file FROM read_csv([${group.files.map(sqlString).join(", ")}], ${opts})`);
     // One bad record per line, even when DuckDB reports several errors for it.

@@ -170,3 +170,18 @@ test("JSON lines: invalid lines are bad records with their line numbers; a value
   const duck = await (await import("../../lib/duck.js")).duck();
   assert.deepEqual((await duck.all<{ id: bigint }>("SELECT id FROM jsonq ORDER BY id")).map((r) => Number(r.id)), [1, 4]);
 });
+
+test("CSV with a given schema and no rescue column: a value that does not fit is a bad record with its line, never a silent NULL", async (t) => {
+  const dir = tmpDir(t);
+  const landing = path.join(dir, "landing");
+  fs.mkdirSync(landing);
+  fs.writeFileSync(path.join(landing, "a.csv"), "id,price\n1,2.50\n2,N/A\n3,4.00\n");
+  const quarantine = path.join(dir, "error");
+  const q = await readStream.files(landing, { format: "csv", schema: "id BIGINT, price DECIMAL(10,2)", badRecordsPath: quarantine }).writeStream({ format: "memory" }, { queryName: "typed_csv", checkpointLocation: path.join(dir, "ck"), trigger: "once" });
+  await q.awaitTermination();
+  const recs = fs.readFileSync(path.join(quarantine, fs.readdirSync(quarantine)[0]!), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { line: number; record: string; reason: string });
+  assert.deepEqual(recs.map((r) => [r.line, r.record]), [[3, "2,N/A"]]);
+  assert.match(recs[0]!.reason, /CAST/);
+  const duck = await (await import("../../lib/duck.js")).duck();
+  assert.deepEqual((await duck.all<{ id: bigint; price: number }>("SELECT id, price FROM typed_csv ORDER BY id")).map((r) => [Number(r.id), r.price]), [[1, 2.5], [3, 4]]);
+});
