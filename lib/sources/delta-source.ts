@@ -5,7 +5,9 @@
  * Commits that remove data stop the stream unless skipChangeCommits (or, for pure deletes,
  * ignoreDeletes) is set; readChangeFeed streams the Change Data Feed instead.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
+import { writeFileAtomic } from "../util/atomic-file";
 import { StreamlabError } from "../errors";
 import { parseCommit, type AddFile } from "../delta/actions";
 import { listLog, logSegment } from "../delta/log-segment";
@@ -146,8 +148,20 @@ export class DeltaSource implements Source {
     return adds;
   }
 
-  /** The position before the first unit: the snapshot at the current version, or startingVersion's commit. */
+  /**
+   * The position before the first unit, decided once and kept in the source's checkpoint folder:
+   * later calls (getBatch, a restart) must see the same snapshot version even if the table moved on.
+   */
   private async initialOffset(): Promise<DeltaOffset> {
+    const file = path.join(this.ctx.dir, "initial-offset.json");
+    if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8")) as DeltaOffset;
+    const o = await this.computeInitialOffset();
+    writeFileAtomic(file, JSON.stringify(o));
+    return o;
+  }
+
+  /** The snapshot at the current version, or startingVersion's / startingTimestamp's commit. */
+  private async computeInitialOffset(): Promise<DeltaOffset> {
     const base = { sourceVersion: 1 as const, reservoirId: this.tableId, index: -1 };
     if (this.options.startingTimestamp !== undefined) {
       const at = versionAtTimestamp(listLog(this.path), this.options.startingTimestamp);

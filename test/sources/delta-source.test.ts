@@ -132,3 +132,26 @@ test("bronze to silver: a Delta-to-Delta query is exactly-once across restarts",
   assert.ok(silver.every((r) => r.doubled === r.id * 2n));
   duck.close();
 });
+
+test("a batch replayed after a crash reads the same snapshot even when the source table moved on", async (t) => {
+  const { spawnSync } = await import("node:child_process");
+  const duck = await Duck.open();
+  const dir = tmpDir(t);
+  const bronze = DeltaTable.forPath(path.join(dir, "bronze"), duck);
+  const silver = path.join(dir, "silver");
+  await bronze.write(rows(0, 3));
+  await bronze.write(rows(3, 3));
+  const lib = path.resolve(__dirname, "../../lib/index.js");
+  const script = `const sl = require(${JSON.stringify(lib)});
+    sl.readStream.delta(${JSON.stringify(bronze.path)}, { maxFilesPerTrigger: 1 })
+      .writeStream({ format: "delta", path: ${JSON.stringify(silver)} }, { queryName: "replay", checkpointLocation: ${JSON.stringify(path.join(dir, "ck"))}, trigger: "availableNow" })
+      .then((q) => q.awaitTermination()).catch((e) => { console.error(e); process.exit(1); });`;
+  const killed = spawnSync(process.execPath, ["-e", script], { env: { ...process.env, STREAMLAB_CRASH_AT: "afterOffsets@0" }, encoding: "utf8" });
+  assert.equal(killed.signal, "SIGKILL", killed.stderr);
+  await bronze.write(rows(6, 3)); // the table moves on before the restart
+  const resumed = spawnSync(process.execPath, ["-e", script], { env: { ...process.env, STREAMLAB_CRASH_AT: "" }, encoding: "utf8" });
+  assert.equal(resumed.status, 0, resumed.stderr);
+  const ids = (await DeltaTable.forPath(silver, duck).toRows<{ id: bigint }>()).map((r) => Number(r.id)).sort((a, b) => a - b);
+  assert.deepEqual(ids, [0, 1, 2, 3, 4, 5, 6, 7, 8], "every row once: the snapshot at version 1, then version 2");
+  duck.close();
+});
