@@ -8,7 +8,6 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { sqlString } from "../duck";
 import { StreamlabError } from "../errors";
 import { type StructType } from "../delta/schema";
 import { parseDdl } from "../delta/ddl";
