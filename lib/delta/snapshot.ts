@@ -7,7 +7,7 @@ import * as path from "node:path";
 import type { Duck } from "../duck";
 import { duck as sharedDuck } from "../duck";
 import { StreamlabError, isStreamlabError } from "../errors";
-import { dvUniqueId, parseCommit, type Action, type AddFile, type CommitInfo, type Metadata, type Protocol, type RemoveFile } from "./actions";
+import { dvUniqueId, parseCommit, type Action, type AddFile, type CommitInfo, type DeletionVectorDescriptor, type Metadata, type Protocol, type RemoveFile } from "./actions";
 import { readCheckpoint } from "./checkpoint-reader";
 import { listLog, logSegment, type CheckpointFile, type LogListing, type LogSegment } from "./log-segment";
 import { columnMappingMode, parseSchema, type ColumnMappingMode, type StructType } from "./schema";
@@ -108,14 +108,14 @@ async function replay(segment: LogSegment, duck: Duck): Promise<Snapshot> {
 
   const apply = (a: Action, fromCheckpoint: boolean) => {
     if (a.add) {
-      const key = `${normalizePath(segment.tableRoot, a.add.path)}#${dvUniqueId(a.add.deletionVector)}`;
+      const key = fileActionKey(segment.tableRoot, a.add.path, a.add.deletionVector);
       if (!seen.has(key)) {
         seen.add(key);
         files.push(a.add);
       }
     } else if (a.remove) {
       // A remove hides older adds of the same key; checkpoints carry removes only as tombstones for VACUUM.
-      const key = `${normalizePath(segment.tableRoot, a.remove.path)}#${dvUniqueId(a.remove.deletionVector)}`;
+      const key = fileActionKey(segment.tableRoot, a.remove.path, a.remove.deletionVector);
       if (!seen.has(key)) {
         if (!fromCheckpoint) seen.add(key);
         tombstones.push(a.remove);
@@ -165,12 +165,15 @@ async function replay(segment: LogSegment, duck: Duck): Promise<Snapshot> {
   return snap;
 }
 
-function normalizePath(root: string, p: string): string {
+/** The reconciliation key of a file action: its resolved path plus its deletion vector's id (PROTOCOL.md, "Action Reconciliation"). */
+export function fileActionKey(root: string, p: string, dv: DeletionVectorDescriptor | null | undefined): string {
+  let resolved = p;
   try {
-    return resolveDataPath(root, p);
+    resolved = resolveDataPath(root, p);
   } catch {
-    return p;
+    /* a path this reader cannot resolve still keys by its text */
   }
+  return `${resolved}#${dvUniqueId(dv)}`;
 }
 
 /** Commit timestamps of a listing: commitInfo.inCommitTimestamp / timestamp, else the file's mtime. */

@@ -11,14 +11,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Duck } from "../duck";
 import { StreamlabError, messageOf } from "../errors";
-import { dvUniqueId, parseCommit, type Action, type AddFile, type CommitInfo } from "./actions";
+import { parseCommit, type Action, type AddFile, type CommitInfo } from "./actions";
 import { writeCheckpoint } from "./checkpoint-writer";
 import { cleanupExpiredLogs } from "./log-cleanup";
 import { listLog } from "./log-segment";
 import { mayMatch, parseConjuncts } from "./skipping";
 import { parseSchema } from "./schema";
-import { Snapshot } from "./snapshot";
-import { logDir, readText, resolveDataPath } from "./storage";
+import { Snapshot, fileActionKey } from "./snapshot";
+import { logDir, readText } from "./storage";
 import { ENGINE_INFO } from "./version";
 import { createFileExclusive } from "../util/atomic-file";
 
@@ -68,7 +68,7 @@ export class Transaction {
 
   /** Marks `files` as read with `predicate` (undefined: the whole table). */
   read(files: AddFile[], predicate?: string): void {
-    for (const f of files) this.readFiles.add(fileKey(this.tableRoot, f.path, f.deletionVector));
+    for (const f of files) this.readFiles.add(fileActionKey(this.tableRoot, f.path, f.deletionVector));
     this.readPredicates.push(predicate ?? "true");
   }
 
@@ -154,10 +154,10 @@ export class Transaction {
       if (a.metaData) throw conflict("changed the table's metadata (schema, partitioning or properties)");
       if (a.protocol) throw conflict("changed the table's protocol");
     }
-    const ourRemoves = new Set(this.actions.filter((a) => a.remove).map((a) => fileKey(this.tableRoot, a.remove!.path, a.remove!.deletionVector)));
+    const ourRemoves = new Set(this.actions.filter((a) => a.remove).map((a) => fileActionKey(this.tableRoot, a.remove!.path, a.remove!.deletionVector)));
     for (const a of winner) {
       if (!a.remove) continue;
-      const key = fileKey(this.tableRoot, a.remove.path, a.remove.deletionVector);
+      const key = fileActionKey(this.tableRoot, a.remove.path, a.remove.deletionVector);
       if (ourRemoves.has(key)) throw conflict(`also removed ${a.remove.path}, which this transaction removes`);
       if (this.readFiles.has(key)) throw conflict(`removed ${a.remove.path}, which this transaction read`);
     }
@@ -198,16 +198,6 @@ export class Transaction {
 
 export function commitName(version: number): string {
   return `${String(version).padStart(20, "0")}.json`;
-}
-
-function fileKey(root: string, p: string, dv: Parameters<typeof dvUniqueId>[0]): string {
-  let resolved = p;
-  try {
-    resolved = resolveDataPath(root, p);
-  } catch {
-    /* keep the raw path */
-  }
-  return `${resolved}#${dvUniqueId(dv)}`;
 }
 
 /** Creates `file` with `text` only if no file of that name exists; false when it does. */

@@ -2,8 +2,8 @@
 import * as fs from "node:fs";
 import type { Duck } from "../../duck";
 import { StreamlabError } from "../../errors";
-import { dvUniqueId, type Action } from "../actions";
-import { Snapshot } from "../snapshot";
+import type { Action, AddFile } from "../actions";
+import { Snapshot, fileActionKey } from "../snapshot";
 import { checkWritable } from "../table-features";
 import { Transaction } from "../transaction";
 import { removeAction } from "./rewrite";
@@ -18,7 +18,7 @@ export interface RestoreResult {
 export async function restore(current: Snapshot, duck: Duck, to: { version?: number; timestamp?: Date | string | number }): Promise<RestoreResult> {
   checkWritable(current.protocol, current.metadata, current.tableRoot);
   const target = await Snapshot.load(current.tableRoot, { ...to, duck });
-  const key = (a: { path: string; deletionVector?: Parameters<typeof dvUniqueId>[0] }) => `${a.path}#${dvUniqueId(a.deletionVector)}`;
+  const key = (a: AddFile) => fileActionKey(current.tableRoot, a.path, a.deletionVector);
   const now = new Set(current.files.map(key));
   const then = new Set(target.files.map(key));
   const toAdd = target.files.filter((a) => !now.has(key(a)));
