@@ -34,13 +34,16 @@ export async function readChanges(tableRoot: string, duck: Duck, fromVersion: nu
   const cols = schema.fields.map((f) => quoteIdent(f.name)).join(", ");
   const parts: string[] = [];
   const temps: DeltaScan[] = [];
+  // The table's configuration as of each version: replayed once at the first version, then
+  // followed through the metaData actions of the commits after it.
+  let configuration: Record<string, string | null> | undefined;
   for (let v = fromVersion; v <= to; v++) {
     const commit = listing.commits.find((c) => c.version === v);
     if (!commit) throw new StreamlabError("DELTA_VERSION_NOT_FOUND", `The commit for version ${v} is no longer in the log; its changes cannot be read.`);
     const actions = parseCommit(readText(commit.path), commit.path);
     const meta = actions.find((a) => a.metaData)?.metaData;
-    const enabledAt = (meta ?? (await Snapshot.fromSegment(logSegment(listing, v), duck)).metadata).configuration?.["delta.enableChangeDataFeed"] === "true";
-    if (!enabledAt) {
+    configuration = meta ? meta.configuration ?? {} : configuration ?? (await Snapshot.fromSegment(logSegment(listing, v), duck)).configuration;
+    if (configuration["delta.enableChangeDataFeed"] !== "true") {
       throw new StreamlabError("DELTA_UNSUPPORTED_FEATURE", `The Change Data Feed is not enabled at version ${v} of ${tableRoot}.`, {
         hint: "Enable it with the table property delta.enableChangeDataFeed = true; changes are recorded from then on.",
         details: { feature: "changeDataFeed" },

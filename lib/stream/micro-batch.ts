@@ -12,7 +12,7 @@ import type { Sink, OutputMode } from "../sinks/sink";
 import type { Source } from "../sources/source";
 import { faultPoint } from "../util/fault";
 import { Checkpoint } from "./checkpoint";
-import type { ListenerBus, StreamingQueryListener } from "./listener";
+import { ListenerBus, type StreamingQueryListener } from "./listener";
 import { offsetValue, rate, type StreamingQueryProgress, type StreamingQueryStatus } from "./progress";
 import { describeTrigger, type Trigger } from "./trigger";
 import type { TransformContext, TransformStep } from "./transform";
@@ -39,7 +39,8 @@ export class StreamingQuery {
   readonly recentProgress: StreamingQueryProgress[] = [];
   exception: StreamlabError | undefined;
   status: StreamingQueryStatus = { message: "Initializing", isDataAvailable: false, isTriggerActive: false };
-  private readonly listeners = new Set<StreamingQueryListener>();
+  /** This query's own listeners (the manager's bus has the ones for all queries). */
+  private readonly listeners = new ListenerBus();
   private stopping = false;
   private active = false;
   private wakeUp?: () => void;
@@ -79,13 +80,7 @@ export class StreamingQuery {
 
   private post<K extends keyof StreamingQueryListener>(kind: K, event: Parameters<NonNullable<StreamingQueryListener[K]>>[0]): void {
     this.bus.post(kind, event);
-    for (const l of this.listeners) {
-      try {
-        (l[kind] as ((e: unknown) => void) | undefined)?.(event);
-      } catch (e) {
-        process.emitWarning(`Streamlab: a query listener threw in ${kind}: ${messageOf(e)}`);
-      }
-    }
+    this.listeners.post(kind, event);
   }
 
   /** Opens the checkpoint, source and sink; the loop then runs in the background. */
