@@ -6,7 +6,7 @@ import { DeltaTable } from "../delta/table";
 import { readerFeatures } from "../delta/table-features";
 import { StreamlabError } from "../errors";
 import { projectRoot } from "../paths";
-import { tableText, type TableData } from "../viz/table";
+import { tableData, tableText, type TableData } from "../viz/table";
 
 interface TravelOptions {
   version?: string;
@@ -81,13 +81,9 @@ export function registerDelta(p: Command): void {
       const t = DeltaTable.forPath(table);
       const scan = await t.scan({ ...travel(o), filter: o.filter, columns: o.columns?.split(",").map((c) => c.trim()) });
       try {
-        const limit = limitOf(o, 20);
-        const reader = await scan.duck.read(`SELECT * FROM (${scan.sql}) LIMIT ${limit}`);
-        const count = await scan.count();
-        const names = reader.columnNames();
-        const types = reader.columnTypes().map((x) => x.toString());
-        console.log(`version ${scan.snapshot.version}: ${count} rows from ${scan.metrics.filesSelected} of ${scan.metrics.totalFiles} files (${scan.metrics.filesSkipped} skipped by partition pruning and data skipping)`);
-        console.log(tableText({ columns: names.map((n, i) => ({ name: n, type: types[i]! })), rows: reader.getRowObjectsJS(), totalRows: count }));
+        const data = await tableData(scan.sql, { duck: scan.duck, limit: limitOf(o, 20) });
+        console.log(`version ${scan.snapshot.version}: ${data.totalRows} rows from ${scan.metrics.filesSelected} of ${scan.metrics.totalFiles} files (${scan.metrics.filesSkipped} skipped by partition pruning and data skipping)`);
+        console.log(tableText(data));
       } finally {
         await scan.close();
       }
@@ -162,11 +158,7 @@ export function registerDelta(p: Command): void {
     .action(async (table: string, o: { from: string; to?: string; limit?: string }) => {
       const scan = await DeltaTable.forPath(table).readChanges(Number(o.from), o.to === undefined ? undefined : Number(o.to));
       try {
-        const limit = limitOf(o, 50);
-        const reader = await scan.duck.read(`SELECT * FROM (${scan.sql}) ORDER BY _commit_version LIMIT ${limit}`);
-        const names = reader.columnNames();
-        const types = reader.columnTypes().map((x) => x.toString());
-        console.log(tableText({ columns: names.map((n, i) => ({ name: n, type: types[i]! })), rows: reader.getRowObjectsJS(), totalRows: await scan.count() }));
+        console.log(tableText(await tableData(`SELECT * FROM (${scan.sql}) ORDER BY _commit_version`, { duck: scan.duck, limit: limitOf(o, 50) })));
       } finally {
         await scan.close();
       }

@@ -9,7 +9,7 @@ import { listLog } from "../delta/log-segment";
 import { planScan } from "../delta/scan";
 import { DeltaTable } from "../delta/table";
 import { readText } from "../delta/storage";
-import { formatValue } from "../viz/table";
+import { escapeHtml, formatValue } from "../viz/table";
 
 export interface TableSummary {
   table: string;
@@ -21,10 +21,6 @@ export interface TableSummary {
   subject: string;
   html: string;
   text: string;
-}
-
-function esc(s: string): string {
-  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
 }
 
 /** Summarises the versions after `sinceVersion` (default: the last 5). */
@@ -57,16 +53,16 @@ export async function summarizeTable(tablePath: string, duck: Duck, options: { s
   const subject = `[Streamlab] ${name}: ${versions.length} new version${versions.length === 1 ? "" : "s"}, ${newRows} rows added, ${totalRows} in total`;
   const cols = sample.length ? Object.keys(sample[0]!) : [];
   const html = `<!doctype html><html><body style="font-family: sans-serif">
-<h2>${esc(name)}: versions ${from}–${snap.version}</h2>
-<p>Table <code>${esc(table.path)}</code> now holds <b>${totalRows}</b> rows.</p>
+<h2>${escapeHtml(name)}: versions ${from}–${snap.version}</h2>
+<p>Table <code>${escapeHtml(table.path)}</code> now holds <b>${totalRows}</b> rows.</p>
 <table border="1" cellpadding="4" cellspacing="0" style="border-collapse: collapse">
 <thead><tr><th>version</th><th>timestamp (UTC)</th><th>operation</th><th>rows added</th></tr></thead>
 <tbody>
-${versions.map((v) => `<tr><td>${v.version}</td><td>${esc(v.timestamp)}</td><td>${esc(v.operation)}</td><td>${v.rowsAdded}</td></tr>`).join("\n")}
+${versions.map((v) => `<tr><td>${v.version}</td><td>${escapeHtml(v.timestamp)}</td><td>${escapeHtml(v.operation)}</td><td>${v.rowsAdded}</td></tr>`).join("\n")}
 </tbody></table>
 <h3>A sample of the new rows</h3>
-${sample.length ? `<table border="1" cellpadding="4" cellspacing="0" style="border-collapse: collapse"><thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join("")}</tr></thead><tbody>
-${sample.map((r) => `<tr>${cols.map((c) => `<td>${esc(formatValue(r[c]))}</td>`).join("")}</tr>`).join("\n")}
+${sample.length ? `<table border="1" cellpadding="4" cellspacing="0" style="border-collapse: collapse"><thead><tr>${cols.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr></thead><tbody>
+${sample.map((r) => `<tr>${cols.map((c) => `<td>${escapeHtml(formatValue(r[c]))}</td>`).join("")}</tr>`).join("\n")}
 </tbody></table>` : "<p>No new rows.</p>"}
 <p style="color:#888">Sent by Streamlab.</p>
 </body></html>`;

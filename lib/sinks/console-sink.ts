@@ -1,5 +1,5 @@
 /** The console sink: prints each batch as a table under its batch id, as Spark's does. */
-import { tableText } from "../viz/table";
+import { tableData, tableText } from "../viz/table";
 import type { Sink, SinkContext, SinkResult } from "./sink";
 
 export interface ConsoleSinkOptions {
@@ -26,12 +26,9 @@ export class ConsoleSink implements Sink {
   }
 
   async addBatch(batchId: number, table: string): Promise<SinkResult> {
-    const limit = this.options.numRows ?? 20;
-    const reader = await this.ctx.duck.read(`SELECT * FROM ${table} LIMIT ${limit}`);
-    const n = Number(await this.ctx.duck.value(`SELECT count(*) FROM ${table}`));
-    const names = reader.columnNames();
-    const types = reader.columnTypes().map((t) => t.toString());
-    const text = tableText({ columns: names.map((c, i) => ({ name: c, type: types[i]! })), rows: reader.getRowObjectsJS(), totalRows: n });
+    const data = await tableData(`SELECT * FROM ${table}`, { duck: this.ctx.duck, limit: this.options.numRows ?? 20 });
+    const n = data.totalRows ?? 0;
+    const text = tableText(data);
     const line = "-".repeat(43);
     (this.options.print ?? console.log)(`${line}\nBatch: ${batchId}\n${line}\n${text}\n`);
     return { numOutputRows: n };

@@ -82,14 +82,15 @@ export function formatValue(v: unknown): string {
   return String(v);
 }
 
-function esc(s: string): string {
+/** Escapes text for HTML. */
+export function escapeHtml(s: string): string {
   return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
 }
 
 /** An HTML table with the column types under each name and a footer when rows were cut. */
 export function tableHtml(data: TableData, title?: string): string {
   const head = data.columns
-    .map((c) => `<th style="text-align:left">${esc(c.name)}<br><span style="font-weight:normal;color:#888;font-size:85%">${esc(c.type)}</span></th>`)
+    .map((c) => `<th style="text-align:left">${escapeHtml(c.name)}<br><span style="font-weight:normal;color:#888;font-size:85%">${escapeHtml(c.type)}</span></th>`)
     .join("");
   const body = data.rows
     .map(
@@ -99,14 +100,14 @@ export function tableHtml(data: TableData, title?: string): string {
             const v = r[c.name];
             return v === null || v === undefined
               ? '<td style="text-align:left;color:#aaa"><i>null</i></td>'
-              : `<td style="text-align:left">${esc(formatValue(v))}</td>`;
+              : `<td style="text-align:left">${escapeHtml(formatValue(v))}</td>`;
           })
           .join("")}</tr>`,
     )
     .join("\n");
   const total = data.totalRows ?? data.rows.length;
   const foot = total > data.rows.length ? `<p style="color:#888">showing ${data.rows.length} of ${total} rows</p>` : `<p style="color:#888">${total} row${total === 1 ? "" : "s"}</p>`;
-  const caption = title ? `<h4>${esc(title)}</h4>` : "";
+  const caption = title ? `<h4>${escapeHtml(title)}</h4>` : "";
   return `${caption}<table class="streamlab-table">\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>\n${foot}`;
 }
 
