@@ -22,31 +22,29 @@ function testFiles(dir) {
 
 function run(title, cmd, cmdArgs) {
   console.log(`\n=== ${title}`);
-  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: "inherit" });
-  return r.status === 0;
+  return spawnSync(cmd, cmdArgs, { cwd: root, stdio: "inherit" }).status;
 }
 
 const results = [];
 const files = testFiles(path.join(root, "dist", "test"))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
-results.push(["unit and integration tests", run(`unit and integration tests (${files.length} files)`, process.execPath, ["--test", "--test-concurrency=1", ...files])]);
+results.push(["unit and integration tests", run(`unit and integration tests (${files.length} files)`, process.execPath, ["--test", "--test-concurrency=1", ...files]) === 0]);
 
 if (only.length === 0 && fs.existsSync(path.join(root, "dist", "lib", "delta", "conformance.js"))) {
-  results.push(["Delta conformance", run("Delta conformance cases", process.execPath, [path.join(root, "dist", "lib", "cli", "index.js"), "delta", "conformance"])]);
+  results.push(["Delta conformance", run("Delta conformance cases", process.execPath, [path.join(root, "dist", "lib", "cli", "index.js"), "delta", "conformance"]) === 0]);
 }
 
 if (only.length === 0 && !skipNotebooks) {
-  const py = ["/usr/bin/python3", "python3"].find((p) => spawnSync(p, ["-c", "import nbclient, nbconvert"]).status === 0);
-  if (!py) {
+  // run-notebooks.js finds Jupyter itself and exits 3 when it is not installed.
+  const status = run("notebooks (headless, streamlab kernel)", process.execPath, [path.join(root, "scripts", "run-notebooks.js")]);
+  if (status === 3) {
     console.log("\n" + "!".repeat(78));
     console.log("!!! NOTEBOOKS WERE NOT EXECUTED: Jupyter is not installed on this machine.");
     console.log("!!! Install it with `sudo apt-get install -y jupyter-nbconvert python3-nbclient jupyter-client`,");
     console.log("!!! then `npm run setup` and `npm test` again.");
     console.log("!".repeat(78));
-  } else {
-    results.push(["notebooks", run("notebooks (headless, streamlab kernel)", process.execPath, [path.join(root, "scripts", "run-notebooks.js")])]);
-  }
+  } else results.push(["notebooks", status === 0]);
 }
 
 console.log("\n=== summary");
