@@ -10,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Duck, sqlString } from "../lib/duck";
 import { DeltaTable } from "../lib/delta/table";
+import { loggedFiles, logOffsetOf } from "../lib/sources/file-source-log";
 import { readStream } from "../lib/stream/api";
 import { median, quantile, time } from "./util";
 
@@ -70,13 +71,9 @@ export async function streamBench(): Promise<void> {
     q.addListener({
       onQueryProgress: ({ progress }) => {
         const committed = Date.now();
-        const end = (progress.sources[0]!.endOffset as { logOffset: number }).logOffset;
-        const start = progress.sources[0]!.startOffset === null ? -1 : (progress.sources[0]!.startOffset as { logOffset: number }).logOffset;
-        for (let id = start + 1; id <= end; id++) {
-          for (const line of fs.readFileSync(path.join(ck, "sources", "0", String(id)), "utf8").split("\n").slice(1).filter(Boolean)) {
-            const t = renamedAt.get(path.basename((JSON.parse(line) as { path: string }).path));
-            if (t !== undefined) latencies.push(committed - t);
-          }
+        for (const f of loggedFiles(path.join(ck, "sources", "0"), logOffsetOf(progress.sources[0]!.startOffset), logOffsetOf(progress.sources[0]!.endOffset))) {
+          const t = renamedAt.get(path.basename(f.path));
+          if (t !== undefined) latencies.push(committed - t);
         }
       },
     });

@@ -12,6 +12,7 @@ import { writeDelta } from "../delta/write";
 import { dataPath } from "../paths";
 import { FileSimulator } from "../sim/index";
 import { connect, describeConnection, startEmbeddedPostgres, type EmbeddedPostgres } from "../sinks/postgres";
+import { loggedFiles, logOffsetOf } from "../sources/file-source-log";
 import { readStream } from "../stream/api";
 import type { StreamingQuery } from "../stream/micro-batch";
 import type { StreamingQueryProgress } from "../stream/progress";
@@ -59,12 +60,8 @@ function fileLatencies(progress: StreamingQueryProgress[], checkpoint: string): 
   const out: number[] = [];
   for (const p of progress) {
     const committed = Date.parse(p.timestamp) + p.durationMs.triggerExecution;
-    const start = p.sources[0]!.startOffset as { logOffset: number } | null;
-    const end = p.sources[0]!.endOffset as { logOffset: number };
-    for (let id = (start?.logOffset ?? -1) + 1; id <= end.logOffset; id++) {
-      const log = path.join(checkpoint, "sources", "0", String(id));
-      if (!fs.existsSync(log)) continue;
-      for (const line of fs.readFileSync(log, "utf8").split("\n").slice(1).filter(Boolean)) out.push(Math.max(0, committed - (JSON.parse(line) as { modificationTime: number }).modificationTime));
+    for (const f of loggedFiles(path.join(checkpoint, "sources", "0"), logOffsetOf(p.sources[0]!.startOffset), logOffsetOf(p.sources[0]!.endOffset))) {
+      out.push(Math.max(0, committed - f.modificationTime));
     }
   }
   return out;

@@ -18,6 +18,7 @@ import { SchemaLog } from "./schema-log";
 import { writeFileAtomic } from "../stream/checkpoint";
 import { globToRegExp, normaliseOptions, type OptionSpec } from "../util/options";
 import { listFiles, type ListedFile } from "./file-listing";
+import { logOffsetOf, readLogEntry, type LogEntry } from "./file-source-log";
 import type { OffsetRequest, Source, SourceContext } from "./source";
 
 export type FileFormat = "csv" | "json" | "parquet";
@@ -101,10 +102,6 @@ export const FILE_SOURCE_OPTIONS: Record<string, OptionSpec> = {
   sampleSize: { kind: "int" },
 };
 
-interface LogEntry extends ListedFile {
-  batchId: number;
-}
-
 export class FileStreamSource implements Source {
   readonly dir: string;
   readonly options: Required<Pick<FileSourceOptions, "format" | "maxFilesPerTrigger" | "includeExistingFiles" | "recursiveFileLookup" | "allowOverwrites" | "cleanSource" | "useNotifications" | "includeMetadata" | "header">> & FileSourceOptions;
@@ -179,8 +176,7 @@ export class FileStreamSource implements Source {
     for (const name of fs.readdirSync(ctx.dir)) {
       if (!/^\d+$/.test(name)) continue;
       const id = Number(name);
-      const lines = fs.readFileSync(path.join(ctx.dir, name), "utf8").split("\n").slice(1).filter(Boolean);
-      const files = lines.map((l) => JSON.parse(l) as LogEntry);
+      const files = readLogEntry(ctx.dir, id)!;
       this.entries.set(id, files);
       for (const f of files) this.seen.set(f.path, f);
       this.lastLogId = Math.max(this.lastLogId, id);
@@ -267,8 +263,8 @@ export class FileStreamSource implements Source {
   }
 
   async latestOffset(start: string | null, request: OffsetRequest): Promise<string | null> {
-    const from = start === null ? -1 : (JSON.parse(start) as { logOffset: number }).logOffset;
-    const cap = request.cap ? (JSON.parse(request.cap) as { logOffset: number }).logOffset : undefined;
+    const from = logOffsetOf(start);
+    const cap = request.cap ? logOffsetOf(request.cap) : undefined;
     if (cap !== undefined && from >= cap) return start;
     // Entries planned earlier (before a restart, or by availableNow) are used first, one per batch.
     if (this.lastLogId > from && !request.planAll) {
@@ -299,8 +295,8 @@ export class FileStreamSource implements Source {
 
   /** The files of log entries (start, end]. */
   filesBetween(start: string | null, end: string): LogEntry[] {
-    const from = start === null ? -1 : (JSON.parse(start) as { logOffset: number }).logOffset;
-    const to = (JSON.parse(end) as { logOffset: number }).logOffset;
+    const from = logOffsetOf(start);
+    const to = logOffsetOf(end);
     const out: LogEntry[] = [];
     for (let id = from + 1; id <= to; id++) {
       const e = this.entries.get(id);
@@ -312,7 +308,7 @@ export class FileStreamSource implements Source {
 
   async getBatch(start: string | null, end: string, into: string, batchId: number): Promise<void> {
     const files = this.filesBetween(start, end);
-    this.lastEnd = (JSON.parse(end) as { logOffset: number }).logOffset;
+    this.lastEnd = logOffsetOf(end);
     const missing = files.filter((f) => !fs.existsSync(f.path));
     if (missing.length > 0) {
       throw new StreamlabError("STREAM_SOURCE_CHANGED", `${missing.length} file(s) of this batch are gone, e.g. ${missing[0]!.path}: they were moved or deleted before the batch committed.`, {
@@ -365,7 +361,7 @@ export class FileStreamSource implements Source {
   async commit(end: string): Promise<void> {
     const mode = this.options.cleanSource;
     if (mode === "off") return;
-    const to = (JSON.parse(end) as { logOffset: number }).logOffset;
+    const to = logOffsetOf(end);
     for (const [id, files] of this.entries) {
       if (id > to) continue;
       for (const f of files) {

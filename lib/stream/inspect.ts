@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawn } from "node:child_process";
 import { packageRoot } from "../paths";
+import { loggedFiles, logOffsetOf } from "../sources/file-source-log";
 
 export interface CheckpointBatch {
   batchId: number;
@@ -22,15 +23,11 @@ export function checkpointBatches(dir: string): CheckpointBatch[] {
   let prevLog = -1;
   return ids.map((batchId) => {
     const endOffset = fs.readFileSync(path.join(offsets, String(batchId)), "utf8").split("\n")[2] ?? "";
-    const files: string[] = [];
-    const m = /"logOffset":(\d+)/.exec(endOffset);
-    if (m) {
-      for (let id = prevLog + 1; id <= Number(m[1]); id++) {
-        const log = path.join(dir, "sources", "0", String(id));
-        if (!fs.existsSync(log)) continue;
-        for (const line of fs.readFileSync(log, "utf8").split("\n").slice(1).filter(Boolean)) files.push(path.basename((JSON.parse(line) as { path: string }).path));
-      }
-      prevLog = Number(m[1]);
+    let files: string[] = [];
+    if (/"logOffset":/.test(endOffset)) {
+      const end = logOffsetOf(endOffset);
+      files = loggedFiles(path.join(dir, "sources", "0"), prevLog, end).map((f) => path.basename(f.path));
+      prevLog = end;
     }
     return { batchId, endOffset, committed: fs.existsSync(path.join(dir, "commits", String(batchId))), files };
   });
