@@ -3,10 +3,10 @@
  * time, each written under a hidden temporary name and renamed into place, so a reader
  * never sees a partial file.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { StreamlabError, messageOf } from "../errors";
 import { createFileExclusive } from "../util/atomic-file";
+import { ensureWritableDir } from "../util/dirs";
 import { parseDuration } from "../util/duration";
 import { Feed, type FeedOptions, type RowFate } from "./feed";
 import { checkFormat, render, type FileFormat } from "./format";
@@ -106,7 +106,7 @@ export class FileSimulator {
       throw new StreamlabError("INVALID_OPTION", `prefix "${this.prefix}" may only hold letters, digits, "_" and "-".`);
     }
     this.dir = path.resolve(options.dir);
-    ensureWritableDir(this.dir);
+    ensureWritableDir(this.dir, "a landing directory");
     this.done = new Promise((resolve) => {
       this.finish = () => resolve({ ...this.stats });
     });
@@ -215,19 +215,6 @@ function countFate(fates: RowFate[], fate: RowFate): number {
 
 function stamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, "").replace("T", "-").replace(".", "").replace("Z", "");
-}
-
-export function ensureWritableDir(dir: string): void {
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-    fs.accessSync(dir, fs.constants.W_OK);
-    if (!fs.statSync(dir).isDirectory()) throw new Error("not a directory");
-  } catch (e) {
-    throw new StreamlabError("PATH_NOT_WRITABLE", `Cannot write into directory ${dir}: ${messageOf(e)}.`, {
-      hint: "Choose a directory you can create and write, e.g. under data/.",
-      cause: e,
-    });
-  }
 }
 
 /** Writes a landing file under a hidden temporary name and links it into place; an existing file is never replaced. */

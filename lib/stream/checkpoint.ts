@@ -7,8 +7,9 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { StreamlabError, messageOf } from "../errors";
+import { StreamlabError } from "../errors";
 import { writeFileAtomic } from "../util/atomic-file";
+import { ensureWritableDir } from "../util/dirs";
 import { CommitLog } from "./commit-log";
 import { OffsetSeqLog } from "./offset-log";
 
@@ -28,15 +29,7 @@ export class Checkpoint {
   readonly commits: CommitLog;
 
   constructor(readonly dir: string) {
-    try {
-      fs.mkdirSync(dir, { recursive: true });
-      fs.accessSync(dir, fs.constants.W_OK);
-      if (!fs.statSync(dir).isDirectory()) throw new Error("not a directory");
-    } catch (e) {
-      throw new StreamlabError("PATH_NOT_WRITABLE", `Cannot use ${dir} as a checkpointLocation: ${messageOf(e)}.`, {
-        hint: "Choose a folder the query can create and write, e.g. under data/checkpoints/.",
-      });
-    }
+    ensureWritableDir(dir, "a checkpointLocation", "Choose a folder the query can create and write, e.g. under data/checkpoints/.");
     this.offsets = new OffsetSeqLog(path.join(dir, "offsets"));
     this.commits = new CommitLog(path.join(dir, "commits"));
   }
