@@ -9,6 +9,7 @@ export type ErrorCode =
   | "INVALID_ARGUMENT"
   | "PATH_NOT_WRITABLE"
   | "PATH_NOT_FOUND"
+  | "PATH_IN_USE"
   | "IO_ERROR"
   | "SQL_ERROR"
   // Delta reader
@@ -37,6 +38,8 @@ export type ErrorCode =
   | "DELTA_APPEND_ONLY"
   // streaming
   | "STREAM_CHECKPOINT_MISMATCH"
+  | "STREAM_CHECKPOINT_CORRUPT"
+  | "STREAM_CONCURRENT_RUN"
   | "STREAM_QUERY_FAILED"
   | "STREAM_SOURCE_CHANGED"
   | "SCHEMA_CHANGED"
