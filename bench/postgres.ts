@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { from as copyFrom } from "pg-copy-streams";
 import { Duck, sqlString } from "../lib/duck";
-import { packageRoot } from "../lib/paths";
+import { packageRoot } from "../lib/util/paths";
 import { connect, startEmbeddedPostgres, type EmbeddedPostgres } from "../lib/sinks/postgres";
 import { PostgresSink } from "../lib/sinks/postgres-sink";
 import { median, time } from "./util";

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { Duck, sqlString } from "../lib/duck";
 import { DeltaTable } from "../lib/delta/table";
 import { loggedFiles, logOffsetOf } from "../lib/sources/file-source-log";
-import { readStream } from "../lib/stream/api";
+import { readStream } from "../lib/api/read-stream";
 import { median, quantile, time } from "./util";
 
 const FILES = 20;

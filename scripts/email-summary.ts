@@ -10,7 +10,7 @@ import { Duck } from "../lib/duck";
 import { StreamlabError, messageOf } from "../lib/errors";
 import { sendMail, smtpFromEnv, writeToOutbox } from "../lib/notify/mail";
 import { summarizeTable } from "../lib/notify/summary";
-import { dataPath } from "../lib/paths";
+import { dataPath } from "../lib/util/paths";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("email-summary")

@@ -5,7 +5,7 @@ import { runConformance } from "../delta/conformance";
 import { DeltaTable } from "../delta/table";
 import { readerFeatures } from "../delta/table-features";
 import { StreamlabError } from "../errors";
-import { projectRoot } from "../paths";
+import { projectRoot } from "../util/paths";
 import { tableData, tableText, type TableData } from "../viz/table";
 
 interface TravelOptions {

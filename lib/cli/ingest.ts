@@ -3,8 +3,8 @@ import * as crypto from "node:crypto";
 import * as path from "node:path";
 import type { Command } from "commander";
 import { StreamlabError } from "../errors";
-import { dataPath } from "../paths";
-import { readStream } from "../stream/api";
+import { dataPath } from "../util/paths";
+import { readStream } from "../api/read-stream";
 import type { StreamingQueryProgress } from "../stream/progress";
 
 function collect(v: string, acc: string[]): string[] {

@@ -9,9 +9,9 @@ import { StreamlabError } from "../errors";
 import { DeltaTable } from "../delta/table";
 import { writeToOutbox } from "../notify/mail";
 import { summarizeTable } from "../notify/summary";
-import { dataPath } from "../paths";
+import { dataPath } from "../util/paths";
 import { SimulatorSource } from "../sources/simulator-source";
-import { readStream } from "../stream/api";
+import { readStream } from "../api/read-stream";
 import { parseDuration } from "../util/duration";
 import { tableText } from "../viz/table";
 

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Duck } from "../duck";
 import { StreamlabError } from "../errors";
-import { dataPath } from "../paths";
+import { dataPath } from "../util/paths";
 import { LOG_DIR } from "./storage";
 import { DeltaTable } from "./table";
 

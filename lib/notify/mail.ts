@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import nodemailer from "nodemailer";
 import { StreamlabError, messageOf } from "../errors";
-import { dataPath } from "../paths";
+import { dataPath } from "../util/paths";
 
 export interface MailMessage {
   subject: string;

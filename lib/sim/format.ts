@@ -1,4 +1,5 @@
 /** Renders simulated rows as CSV or JSON lines, turning a share of lines malformed on purpose. */
+import { splitCsvLine } from "../util/csv";
 import type { Faker } from "@faker-js/faker";
 import { StreamlabError } from "../errors";
 import type { SimRow } from "./rows";
@@ -64,31 +65,4 @@ function corrupt(format: FileFormat, line: string, nColumns: number, f: Faker): 
     // extra fields: a stray separator pair from an upstream bug
     () => [...fields, "##", "##"].join(","),
   ])();
-}
-
-/** Splits one CSV line honouring quotes (the simulator never writes multi-line fields). */
-export function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '""';
-        i++;
-      } else if (c === '"') {
-        quoted = false;
-        cur += c;
-      } else cur += c;
-    } else if (c === '"') {
-      quoted = true;
-      cur += c;
-    } else if (c === ",") {
-      out.push(cur);
-      cur = "";
-    } else cur += c;
-  }
-  out.push(cur);
-  return out;
 }

@@ -1,6 +1,6 @@
 /** The console sink: prints each batch as a table under its batch id, as Spark's does. */
 import { tableData, tableText } from "../viz/table";
-import type { Sink, SinkContext, SinkResult } from "./sink";
+import type { Sink, SinkContext, SinkResult } from "../stream/sink";
 
 export interface ConsoleSinkOptions {
   /** Rows shown per batch. Default 20. */

@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import { StreamlabError } from "../errors";
 import { writeDelta } from "../delta/write";
-import type { Sink, SinkContext, SinkResult } from "./sink";
+import type { Sink, SinkContext, SinkResult } from "../stream/sink";
 
 export interface DeltaSinkOptions {
   /** Add new columns of the stream to the table (schema evolution). */

@@ -4,7 +4,7 @@
  * function must be idempotent by batch id for exactly-once (e.g. a Delta write with txnVersion).
  */
 import type { Duck, Row } from "../duck";
-import type { Sink, SinkContext, SinkResult } from "./sink";
+import type { Sink, SinkContext, SinkResult } from "../stream/sink";
 
 /** One micro-batch as the function sees it. */
 export class BatchFrame {

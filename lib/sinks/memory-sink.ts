@@ -3,7 +3,7 @@
  * (`SELECT * FROM my_query`). Append adds each batch; complete replaces the table.
  */
 import { sqlIdent } from "../duck";
-import type { Sink, SinkContext, SinkResult } from "./sink";
+import type { Sink, SinkContext, SinkResult } from "../stream/sink";
 
 export class MemorySink implements Sink {
   private ctx!: SinkContext;

@@ -14,9 +14,9 @@ import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { sqlString } from "../duck";
 import { StreamlabError, isStreamlabError, messageOf } from "../errors";
-import { packageRoot } from "../paths";
+import { packageRoot } from "../util/paths";
 import { connect, describeConnection, quoteName, redact } from "./postgres";
-import type { Sink, SinkContext, SinkResult } from "./sink";
+import type { Sink, SinkContext, SinkResult } from "../stream/sink";
 
 export interface PostgresSinkOptions {
   /** The target table, e.g. "user_events" or "public.user_events". */

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import pg from "pg";
 import { StreamlabError, messageOf } from "../errors";
-import { dataPath } from "../paths";
+import { dataPath } from "../util/paths";
 
 /** A connection string with its password replaced by "***". */
 export function redact(url: string): string {

@@ -17,7 +17,7 @@ import { Snapshot, versionAtTimestamp } from "../delta/snapshot";
 import { readText } from "../delta/storage";
 import { readChanges } from "../delta/table-changes";
 import { normaliseOptions, type OptionSpec } from "../util/options";
-import type { OffsetRequest, Source, SourceContext } from "./source";
+import type { OffsetRequest, Source, SourceContext } from "../stream/source";
 
 export interface DeltaSourceOptions {
   /** Start from this version's commits ("latest": only commits after the current version). */

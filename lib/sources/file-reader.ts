@@ -9,10 +9,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Duck } from "../duck";
-import { sqlString } from "../duck";
+import { sqlIdent, sqlString } from "../duck";
 import { StreamlabError } from "../errors";
-import { duckType, isArray, isMap, isStruct, quoteIdent, type StructField, type StructType } from "../delta/schema";
-import type { ListedFile } from "./file-listing";
+import { duckType, isArray, isMap, isStruct, type StructField, type StructType } from "../delta/schema";
+import type { ListedFile } from "../util/file-listing";
 import { csvHeader } from "./schema-inference";
 
 export type ParseMode = "PERMISSIVE" | "DROPMALFORMED" | "FAILFAST";
@@ -81,26 +81,26 @@ export async function readBatch(duck: Duck, files: ListedFile[], into: string, s
     const rawOf = (f: StructField) => columns.find((c) => c.toLowerCase() === f.name.toLowerCase());
     const typed = schema.fields.map((f) => {
       const r = rawOf(f);
-      return { f, r, expr: r === undefined ? `CAST(NULL AS ${duckType(f.type)})` : typedExpr(quoteIdent(r), f, native) };
+      return { f, r, expr: r === undefined ? `CAST(NULL AS ${duckType(f.type)})` : typedExpr(sqlIdent(r), f, native) };
     });
-    const mismatch = typed.filter((x) => !native && x.r !== undefined && x.f.type !== "string").map((x) => ({ name: x.f.name, cond: `(${quoteIdent(x.r!)} IS NOT NULL AND ${x.expr} IS NULL)`, raw: quoteIdent(x.r!) }));
+    const mismatch = typed.filter((x) => !native && x.r !== undefined && x.f.type !== "string").map((x) => ({ name: x.f.name, cond: `(${sqlIdent(x.r!)} IS NOT NULL AND ${x.expr} IS NULL)`, raw: sqlIdent(x.r!) }));
     const rescueExtras = settings.rescuedDataColumn && (settings.evolution === "rescue" || settings.evolution === "none") ? extra : [];
     const anyMismatch = mismatch.length ? mismatch.map((m) => m.cond).join(" OR ") : "false";
 
     if (!settings.rescuedDataColumn && mismatch.length > 0) {
       // No rescued-data column: a value that does not fit is a bad record, never a silent NULL.
       const reasons = mismatch.map((m) => `CASE WHEN ${m.cond} THEN ${sqlString(`${m.name}: `)} || ${m.raw} || ${sqlString(` is not a ${duckType(schema.fields.find((f) => f.name === m.name)!.type)}`)} END`).join(", ");
-      await duck.run(`INSERT INTO ${bad} SELECT __file, __line, to_json(struct_pack(${columns.map((c) => `${quoteIdent(c)} := ${quoteIdent(c)}`).join(", ")}))::VARCHAR, concat_ws('; ', ${reasons}) FROM ${raw} WHERE ${anyMismatch}`);
+      await duck.run(`INSERT INTO ${bad} SELECT __file, __line, to_json(struct_pack(${columns.map((c) => `${sqlIdent(c)} := ${sqlIdent(c)}`).join(", ")}))::VARCHAR, concat_ws('; ', ${reasons}) FROM ${raw} WHERE ${anyMismatch}`);
     }
 
     let rescued = "";
     if (settings.rescuedDataColumn) {
-      const pairs = [...mismatch.map((m) => `${sqlString(m.name)}, CASE WHEN ${m.cond} THEN ${m.raw} END`), ...rescueExtras.map((c) => `${sqlString(c)}, ${quoteIdent(c)}`)];
+      const pairs = [...mismatch.map((m) => `${sqlString(m.name)}, CASE WHEN ${m.cond} THEN ${m.raw} END`), ...rescueExtras.map((c) => `${sqlString(c)}, ${sqlIdent(c)}`)];
       const obj = pairs.length ? `json_merge_patch('{}', json_object(${pairs.join(", ")}))` : `'{}'::JSON`;
-      rescued = `, CASE WHEN (${obj})::VARCHAR <> '{}' THEN json_merge_patch(${obj}, json_object('_file_path', __file))::VARCHAR END AS ${quoteIdent(settings.rescuedDataColumn)}`;
+      rescued = `, CASE WHEN (${obj})::VARCHAR <> '{}' THEN json_merge_patch(${obj}, json_object('_file_path', __file))::VARCHAR END AS ${sqlIdent(settings.rescuedDataColumn)}`;
     }
     const where = !settings.rescuedDataColumn && mismatch.length ? ` WHERE NOT (${anyMismatch})` : "";
-    let select = `SELECT ${typed.map((x) => `${x.expr} AS ${quoteIdent(x.f.name)}`).join(", ")}${rescued}, __file FROM ${raw}${where}`;
+    let select = `SELECT ${typed.map((x) => `${x.expr} AS ${sqlIdent(x.f.name)}`).join(", ")}${rescued}, __file FROM ${raw}${where}`;
     if (settings.includeMetadata) {
       const info = files.map((f) => `(${sqlString(f.path)}, ${f.size}::BIGINT, epoch_ms(${f.modificationTime})::TIMESTAMPTZ)`).join(", ");
       select = `SELECT s.* EXCLUDE (__file), struct_pack(file_path := s.__file, file_name := parse_filename(s.__file), file_size := m.size, file_modification_time := m.mtime) AS _metadata FROM (${select}) s JOIN (VALUES ${info}) AS m(path, size, mtime) ON s.__file = m.path`;
@@ -132,7 +132,7 @@ export async function readBatch(duck: Duck, files: ListedFile[], into: string, s
       await duck.run(`ALTER TABLE ${raw} RENAME TO ${into}`);
     } else await duck.run(`CREATE OR REPLACE TEMP TABLE ${into} AS ${select}`);
     const numRows = Number(await duck.value(`SELECT count(*) FROM ${into}`));
-    const numRescued = settings.rescuedDataColumn ? Number(await duck.value(`SELECT count(*) FROM ${into} WHERE ${quoteIdent(settings.rescuedDataColumn)} IS NOT NULL`)) : 0;
+    const numRescued = settings.rescuedDataColumn ? Number(await duck.value(`SELECT count(*) FROM ${into} WHERE ${sqlIdent(settings.rescuedDataColumn)} IS NOT NULL`)) : 0;
     return { numRows, numMalformed, numRescued, badRecordsFile };
   } finally {
     for (const t of temps) await duck.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
@@ -155,7 +155,7 @@ async function readCsv(duck: Duck, files: ListedFile[], raw: string, bad: string
   }
   const all: string[] = [];
   for (const g of groups.values()) for (const h of g.header) if (!all.some((a) => a.toLowerCase() === h.toLowerCase())) all.push(h);
-  await duck.run(`CREATE TEMP TABLE ${raw} (${[...all.map((c) => `${quoteIdent(c)} ${typeOf(c)}`), "__file VARCHAR", "__line BIGINT"].join(", ")})`);
+  await duck.run(`CREATE TEMP TABLE ${raw} (${[...all.map((c) => `${sqlIdent(c)} ${typeOf(c)}`), "__file VARCHAR", "__line BIGINT"].join(", ")})`);
   let g = 0;
   for (const group of groups.values()) {
     const rej = `__sl_rej_${seq}_${g}`;
@@ -178,7 +178,7 @@ async function readJson(duck: Duck, files: ListedFile[], raw: string, bad: strin
     const valid = `json_valid(line) AND (CASE WHEN json_valid(line) THEN json_type(line) END) = 'OBJECT'`;
     await duck.run(`INSERT INTO ${bad} SELECT __file, __line, line, CASE WHEN json_valid(line) THEN 'not a JSON object' ELSE 'invalid JSON' END FROM ${lines} WHERE NOT (${valid})`);
     const keys = (await duck.all<{ k: string }>(`SELECT k FROM (SELECT unnest(json_keys(line)) AS k, __line FROM ${lines} WHERE ${valid}) GROUP BY k ORDER BY min(__line), k`)).map((r) => r.k);
-    const cols = keys.map((k) => `json_extract_string(line, ${sqlString(`$."${k.replaceAll('"', '\\"')}"`)}) AS ${quoteIdent(k)}`);
+    const cols = keys.map((k) => `json_extract_string(line, ${sqlString(`$."${k.replaceAll('"', '\\"')}"`)}) AS ${sqlIdent(k)}`);
     await duck.run(`CREATE TEMP TABLE ${raw} AS SELECT ${[...cols, "__file", "__line"].join(", ")} FROM ${lines} WHERE ${valid}`);
     return keys;
   } finally {

@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { ListedFile } from "./file-listing";
+import type { ListedFile } from "../util/file-listing";
 
 export interface LogEntry extends ListedFile {
   batchId: number;

@@ -11,15 +11,15 @@ import * as path from "node:path";
 import { StreamlabError } from "../errors";
 import { type StructType } from "../delta/schema";
 import { parseDdl } from "../delta/ddl";
-import { dataPath } from "../paths";
+import { dataPath } from "../util/paths";
 import { readBatch, type EvolutionMode, type ParseMode } from "./file-reader";
 import { applyHints, inferSchema } from "./schema-inference";
 import { SchemaLog } from "./schema-log";
-import { writeFileAtomic } from "../stream/checkpoint";
+import { writeFileAtomic } from "../util/atomic-file";
 import { globToRegExp, normaliseOptions, type OptionSpec } from "../util/options";
-import { listFiles, type ListedFile } from "./file-listing";
+import { listFiles, type ListedFile } from "../util/file-listing";
 import { logOffsetOf, readLogEntry, type LogEntry } from "./file-source-log";
-import type { OffsetRequest, Source, SourceContext } from "./source";
+import type { OffsetRequest, Source, SourceContext } from "../stream/source";
 
 export type FileFormat = "csv" | "json" | "parquet";
 

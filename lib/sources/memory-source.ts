@@ -5,7 +5,7 @@
  */
 import { rowsSql, type Row } from "../duck";
 import { StreamlabError } from "../errors";
-import type { OffsetRequest, Source, SourceContext } from "./source";
+import type { OffsetRequest, Source, SourceContext } from "../stream/source";
 
 let counter = 0;
 

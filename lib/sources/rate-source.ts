@@ -6,10 +6,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { StreamlabError } from "../errors";
-import { writeFileAtomic } from "../stream/checkpoint";
+import { writeFileAtomic } from "../util/atomic-file";
 import { parseDuration } from "../util/duration";
 import { normaliseOptions, type OptionSpec } from "../util/options";
-import type { OffsetRequest, Source, SourceContext } from "./source";
+import type { OffsetRequest, Source, SourceContext } from "../stream/source";
 
 export interface RateSourceOptions {
   rowsPerSecond?: number;

@@ -8,8 +8,8 @@ import type { Duck } from "../duck";
 import { sqlString } from "../duck";
 import { parseDdl } from "../delta/ddl";
 import { deltaTypeOf, type DeltaType, type StructField, type StructType } from "../delta/schema";
-import { splitCsvLine } from "../sim/format";
-import type { ListedFile } from "./file-listing";
+import { splitCsvLine, unquoteCsvField } from "../util/csv";
+import type { ListedFile } from "../util/file-listing";
 
 export interface InferenceOptions {
   format: "csv" | "json" | "parquet";
@@ -37,8 +37,7 @@ export function firstLine(file: string): string {
 /** Column names of a CSV file's header. */
 export function csvHeader(file: string, sep: string): string[] {
   const line = firstLine(file);
-  const fields = sep === "," ? splitCsvLine(line) : line.split(sep);
-  return fields.map((f) => f.trim().replace(/^"(.*)"$/, "$1").replace(/""/g, '"'));
+  return splitCsvLine(line, sep).map((f) => unquoteCsvField(f));
 }
 
 function sampleOf(files: ListedFile[], o: InferenceOptions): ListedFile[] {

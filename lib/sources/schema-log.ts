@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { StructType } from "../delta/schema";
-import { writeFileAtomic } from "../stream/checkpoint";
+import { writeFileAtomic } from "../util/atomic-file";
 
 export interface SchemaVersion {
   version: number;

@@ -7,7 +7,7 @@ import { rowsSql } from "../duck";
 import { StreamlabError } from "../errors";
 import { rowGenerator, type FeedKind } from "../sim/rows";
 import { checkTimeZone, isoInZone } from "../sim/time";
-import type { OffsetRequest, Source, SourceContext } from "./source";
+import type { OffsetRequest, Source, SourceContext } from "../stream/source";
 
 export interface SimulatorSourceOptions {
   kind?: FeedKind;

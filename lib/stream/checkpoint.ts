@@ -13,7 +13,6 @@ import { ensureWritableDir } from "../util/dirs";
 import { CommitLog } from "./commit-log";
 import { OffsetSeqLog } from "./offset-log";
 
-export { writeFileAtomic } from "../util/atomic-file";
 export { BatchLog } from "./batch-log";
 export { CommitLog } from "./commit-log";
 export { OffsetSeqLog, type OffsetSeq, type OffsetSeqMetadata } from "./offset-log";

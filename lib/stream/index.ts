@@ -1,5 +1,4 @@
-/** The micro-batch streaming engine. */
-export { readStream, StreamFrame, type SinkSpec, type WriteStreamOptions } from "./api";
+/** The micro-batch streaming engine: queries, triggers, progress, listeners and checkpoints, and the Source / Sink contracts. */
 export { StreamingQuery } from "./micro-batch";
 export { streams, StreamingQueryManager } from "./manager";
 export { parseTrigger, type Trigger, type TriggerSpec } from "./trigger";
@@ -7,4 +6,5 @@ export type { StreamingQueryProgress, StreamingQueryStatus } from "./progress";
 export type { StreamingQueryListener } from "./listener";
 export { Checkpoint } from "./checkpoint";
 export type { TransformStep, TransformContext } from "./transform";
-export { checkpointBatches, checkpointTree, runIngestProcess, type CheckpointBatch } from "./inspect";
+export type { Source, SourceContext, OffsetRequest } from "./source";
+export type { Sink, SinkContext, SinkResult, OutputMode } from "./sink";

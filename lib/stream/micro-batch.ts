@@ -8,8 +8,8 @@
 import * as crypto from "node:crypto";
 import { duck as sharedDuck, type Duck } from "../duck";
 import { StreamlabError, isStreamlabError, messageOf } from "../errors";
-import type { Sink, OutputMode } from "../sinks/sink";
-import type { Source } from "../sources/source";
+import type { Sink, OutputMode } from "./sink";
+import type { Source } from "./source";
 import { faultPoint } from "../util/fault";
 import { Checkpoint } from "./checkpoint";
 import { ListenerBus, type StreamingQueryListener } from "./listener";

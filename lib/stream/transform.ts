@@ -6,7 +6,7 @@
  * checkpoint's state folder through the same context.
  */
 import type { Duck } from "../duck";
-import { quoteIdent } from "../delta/schema";
+import { sqlIdent } from "../duck";
 
 export interface TransformContext {
   duck: Duck;
@@ -38,17 +38,17 @@ export function withColumnStep(name: string, expr: string): TransformStep {
     label: `withColumn(${name}, ${expr})`,
     async apply(input, ctx) {
       const cols = (await ctx.duck.describe(input)).map((c) => c.name);
-      return cols.includes(name) ? `SELECT * REPLACE ((${expr}) AS ${quoteIdent(name)}) FROM (${input})` : `SELECT *, (${expr}) AS ${quoteIdent(name)} FROM (${input})`;
+      return cols.includes(name) ? `SELECT * REPLACE ((${expr}) AS ${sqlIdent(name)}) FROM (${input})` : `SELECT *, (${expr}) AS ${sqlIdent(name)} FROM (${input})`;
     },
   };
 }
 
 export function dropStep(columns: string[]): TransformStep {
-  return { label: `drop(${columns.join(", ")})`, apply: (input) => `SELECT * EXCLUDE (${columns.map(quoteIdent).join(", ")}) FROM (${input})` };
+  return { label: `drop(${columns.join(", ")})`, apply: (input) => `SELECT * EXCLUDE (${columns.map(sqlIdent).join(", ")}) FROM (${input})` };
 }
 
 export function renameStep(from: string, to: string): TransformStep {
-  return { label: `withColumnRenamed(${from}, ${to})`, apply: (input) => `SELECT * RENAME (${quoteIdent(from)} AS ${quoteIdent(to)}) FROM (${input})` };
+  return { label: `withColumnRenamed(${from}, ${to})`, apply: (input) => `SELECT * RENAME (${sqlIdent(from)} AS ${sqlIdent(to)}) FROM (${input})` };
 }
 
 let viewCounter = 0;

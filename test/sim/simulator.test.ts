@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawn } from "node:child_process";
 import { FileSimulator, generate, simulate } from "../../lib/sim/index";
-import { splitCsvLine } from "../../lib/sim/format";
+import { splitCsvLine } from "../../lib/util/csv";
 import { expectCode, tmpDir } from "../helpers/tmp";
 
 const START = "2026-03-01T10:00:00Z";

@@ -2,7 +2,7 @@ import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { spawn } from "node:child_process";
-import { readStream } from "../../lib/stream/api";
+import { readStream } from "../../lib/api/read-stream";
 import { MemoryStream } from "../../lib/sources/memory-source";
 import { PostgresSink } from "../../lib/sinks/postgres-sink";
 import { expectCode, tmpDir } from "../helpers/tmp";

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { readStream } from "../../lib/stream/api";
+import { readStream } from "../../lib/api/read-stream";
 import { FileSimulator } from "../../lib/sim/index";
 import { Duck } from "../../lib/duck";
 import { DeltaTable } from "../../lib/delta/table";

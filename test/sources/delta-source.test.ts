@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { Duck } from "../../lib/duck";
 import { DeltaTable } from "../../lib/delta/table";
-import { readStream } from "../../lib/stream/api";
+import { readStream } from "../../lib/api/read-stream";
 import type { StreamingQuery } from "../../lib/stream/micro-batch";
 import { expectCode, tmpDir } from "../helpers/tmp";
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { readStream } from "../../lib/stream/api";
+import { readStream } from "../../lib/api/read-stream";
 import { MemoryStream } from "../../lib/sources/memory-source";
 import { DeltaTable } from "../../lib/delta/table";
 import type { StreamingQueryProgress } from "../../lib/stream/progress";

@@ -1,8 +1,6 @@
 /** Looking inside a checkpoint folder (for notebooks and debugging): batches, their offsets, commits and files. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { spawn } from "node:child_process";
-import { packageRoot } from "../paths";
 import { loggedFiles, logOffsetOf } from "../sources/file-source-log";
 
 export interface CheckpointBatch {
@@ -46,33 +44,4 @@ export function checkpointTree(dir: string): { path: string; bytes: number }[] {
   };
   if (fs.existsSync(dir)) walk(dir);
   return out;
-}
-
-export interface IngestProcessOptions {
-  source: string;
-  table: string;
-  checkpoint: string;
-  format?: string;
-  schema: string;
-  trigger?: string;
-  maxFilesPerTrigger?: number;
-  /** Kill the process (SIGKILL) at this point of a batch, e.g. "afterSinkCommit@1". */
-  crashAt?: string;
-}
-
-/** Runs `streamlab ingest` in a child process (to show a crash and a restart); resolves with how it ended. */
-export function runIngestProcess(o: IngestProcessOptions): Promise<{ code: number | null; signal: string | null; output: string }> {
-  const args = [
-    path.join(packageRoot(), "bin", "streamlab.js"), "ingest", o.source, o.table,
-    "--format", o.format ?? "csv", "--schema", o.schema, "--checkpoint", o.checkpoint, "--trigger", o.trigger ?? "availableNow",
-    ...(o.maxFilesPerTrigger ? ["--max-files-per-trigger", String(o.maxFilesPerTrigger)] : []),
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env: { ...process.env, NODE_OPTIONS: "", STREAMLAB_CRASH_AT: o.crashAt ?? "" } });
-    let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
-    child.on("error", reject);
-    child.on("exit", (code, signal) => resolve({ code, signal, output }));
-  });
 }

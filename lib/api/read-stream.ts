@@ -10,30 +10,20 @@
 import * as path from "node:path";
 import type { Duck } from "../duck";
 import { StreamlabError } from "../errors";
-import { dataPath } from "../paths";
-import { ConsoleSink, type ConsoleSinkOptions } from "../sinks/console-sink";
-import { DeltaSink, type DeltaSinkOptions } from "../sinks/delta-sink";
-import { ForeachBatchSink, type ForeachBatchFunction } from "../sinks/foreach-batch-sink";
-import { MemorySink } from "../sinks/memory-sink";
-import { PostgresSink, type PostgresSinkOptions } from "../sinks/postgres-sink";
-import type { OutputMode, Sink } from "../sinks/sink";
+import { dataPath } from "../util/paths";
+import type { Source } from "../stream/source";
+import type { OutputMode } from "../stream/sink";
 import { DeltaSource, type DeltaSourceOptions } from "../sources/delta-source";
 import { FileStreamSource, type FileSourceOptions } from "../sources/file-source";
 import { MemoryStream } from "../sources/memory-source";
 import { RateSource, type RateSourceOptions } from "../sources/rate-source";
-import type { Source } from "../sources/source";
-import { streams } from "./manager";
-import { StreamingQuery } from "./micro-batch";
-import { dropStep, renameStep, selectStep, sqlStep, whereStep, withColumnStep, type TransformStep } from "./transform";
-import { parseTrigger, type TriggerSpec } from "./trigger";
-
-export type SinkSpec =
-  | Sink
-  | { format: "delta"; path: string; options?: DeltaSinkOptions }
-  | { format: "memory"; tableName?: string }
-  | { format: "console"; options?: ConsoleSinkOptions }
-  | { format: "postgres"; options: PostgresSinkOptions }
-  | { foreachBatch: ForeachBatchFunction; label?: string };
+import { streams } from "../stream/manager";
+import { MemorySink } from "../sinks/memory-sink";
+import { toSink, type SinkSpec } from "./sinks";
+import type { Sink } from "../stream/sink";
+import { StreamingQuery } from "../stream/micro-batch";
+import { dropStep, renameStep, selectStep, sqlStep, whereStep, withColumnStep, type TransformStep } from "../stream/transform";
+import { parseTrigger, type TriggerSpec } from "../stream/trigger";
 
 export interface WriteStreamOptions {
   /** Where offsets, commits and source logs live. Default: data/checkpoints/<queryName>. */
@@ -45,22 +35,6 @@ export interface WriteStreamOptions {
   /** How often an idle query looks for new data, ms (default 100). */
   pollIntervalMs?: number;
   duck?: Duck;
-}
-
-function toSink(spec: SinkSpec): Sink {
-  if ("addBatch" in spec) return spec;
-  if ("foreachBatch" in spec) return new ForeachBatchSink(spec.foreachBatch, spec.label);
-  switch (spec.format) {
-    case "delta":
-      return new DeltaSink(spec.path, spec.options);
-    case "memory":
-      return new MemorySink(spec.tableName);
-    case "console":
-      return new ConsoleSink(spec.options);
-    case "postgres":
-      return new PostgresSink(spec.options);
-  }
-  throw new StreamlabError("INVALID_OPTION", `Unknown sink format "${(spec as { format?: string }).format}".`, { hint: "Use delta, memory, console, or { foreachBatch: fn }." });
 }
 
 /**
@@ -125,7 +99,7 @@ export class StreamFrame {
   }
 
   /** Starts the query. Resolves once it has opened its checkpoint, source and sink. */
-  async writeStream(sink: SinkSpec, options: WriteStreamOptions = {}): Promise<StreamingQuery> {
+  async writeStream(sink: SinkSpec | Sink, options: WriteStreamOptions = {}): Promise<StreamingQuery> {
     const s = toSink(sink);
     const outputMode = options.outputMode ?? "append";
     if (!["append", "complete", "update"].includes(outputMode)) {

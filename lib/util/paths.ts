@@ -1,7 +1,7 @@
 /** Where the project's generated data lives (data/ beside package.json), wherever the caller runs from. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { listFiles as listDataFiles } from "./sources/file-listing";
+import { listFiles as listDataFiles } from "./file-listing";
 
 let root: string | undefined;
 
