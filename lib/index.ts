@@ -1,25 +1,33 @@
-/** Streamlab's public API: what notebooks, the CLI and scripts import. */
+/**
+ * Streamlab's public API — what `import * as sl from "streamlab"` gives a notebook: the verbs a
+ * learner uses, flat; the rest of each part in its namespace (`sl.sim`, `sl.viz`, `sl.delta`,
+ * `sl.stream`, `sl.postgres`). Protocol internals (sources and sinks as classes, the Delta
+ * transaction, the checkpoint logs…) are in "streamlab/internals".
+ */
+
+// Errors: one class, stable codes.
 export { StreamlabError, isStreamlabError, type ErrorCode } from "./errors";
-export { Duck, duck, sqlString, sqlIdent, type Row } from "./duck";
-export * as sim from "./sim/index";
-export { simulate, generate, FileSimulator } from "./sim/index";
-export * as viz from "./viz/index";
-export { show, chart } from "./viz/index";
-export { parseDuration } from "./util/duration";
+
+// SQL at hand (DuckDB) and where the project's data lives.
+export { duck, rowsSql, sqlString, sqlIdent, type Row } from "./duck";
 export { projectRoot, dataPath, freshDir, listFiles } from "./util/paths";
-export { rowsSql, sqlLiteral } from "./duck";
-export * as delta from "./delta/index";
-export { DeltaTable, DeltaCatalog } from "./delta/index";
-export * as stream from "./stream/index";
-export { streams } from "./stream/index";
+export { parseDuration } from "./util/duration";
+
+// Simulated feeds, tables and charts.
+export { simulate, generate, FileSimulator } from "./sim/index";
+export { show, chart } from "./viz/index";
+
+// Streaming: sources → transformations → sinks, queries, and what a checkpoint holds.
 export { readStream, StreamFrame, checkpointBatches, checkpointTree, type SinkSpec, type WriteStreamOptions } from "./api/index";
+export { streams, type StreamingQuery, type StreamingQueryProgress } from "./stream/index";
 export { MemoryStream } from "./sources/memory-source";
-export { FileStreamSource } from "./sources/file-source";
-export { RateSource } from "./sources/rate-source";
-export { DeltaSink } from "./sinks/delta-sink";
-export { MemorySink } from "./sinks/memory-sink";
-export { ConsoleSink } from "./sinks/console-sink";
-export { ForeachBatchSink, BatchFrame } from "./sinks/foreach-batch-sink";
-export { DeltaSource } from "./sources/delta-source";
-export { PostgresSink } from "./sinks/postgres-sink";
-export { startEmbeddedPostgres, connect as connectPostgres, redact } from "./sinks/postgres";
+
+// Delta Lake tables.
+export { DeltaTable, DeltaCatalog } from "./delta/index";
+
+// Namespaces.
+export * as sim from "./sim/index";
+export * as viz from "./viz/index";
+export * as delta from "./delta/index";
+export * as stream from "./stream/index";
+export * as postgres from "./api/postgres";

@@ -1,17 +1,13 @@
-/** Delta Lake: log replay, snapshots, scans, time travel, writes and table operations. */
+/**
+ * Delta Lake for users (`sl.delta`): tables by path or by name, their history and changes, and
+ * schemas as Spark DDL. The protocol pieces (log segment, replay, snapshot, scan, transaction,
+ * checkpoints) are in "streamlab/internals".
+ */
 export { DeltaTable, type ReadOptions } from "./table";
-export { Snapshot, versionAtTimestamp, type SnapshotOptions } from "./snapshot";
-export { planScan, DeltaScan, type ScanOptions, type ScanMetrics } from "./scan";
-export { history, type HistoryEntry } from "./history";
-export { listLog, logSegment, type LogSegment } from "./log-segment";
-export type * from "./actions";
-export { parseSchema, duckType, type StructType, type DeltaType } from "./schema";
-export { parseDdl, schemaDdl } from "./ddl";
-export { checkReadable, checkWritable, SUPPORTED_READER_FEATURES, SUPPORTED_WRITER_FEATURES } from "./table-features";
-export { writeDelta, type WriteOptions, type WriteResult, type SaveMode } from "./write";
-export { Transaction, type CommitResult } from "./transaction";
-export { writeCheckpoint } from "./checkpoint-writer";
+export { DeltaCatalog } from "./catalog";
+export { type HistoryEntry } from "./history";
+export type { WriteOptions, WriteResult, SaveMode } from "./write";
 export type { MergeClause, MergeOptions, MergeResult } from "./operations/merge";
 export type { VacuumOptions, VacuumResult } from "./operations/vacuum";
-export { readChanges } from "./table-changes";
-export { DeltaCatalog } from "./catalog";
+export { parseDdl, schemaDdl } from "./ddl";
+export type { StructType, StructField, DeltaType } from "./schema";

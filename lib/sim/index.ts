@@ -5,3 +5,4 @@ export { Feed, type FeedOptions, type FaultOptions } from "./feed";
 export { EVENT_TYPES, FEED_KINDS, type FeedKind, type SimRow } from "./rows";
 export type { FileFormat } from "./format";
 export { isoInZone } from "./time";
+export { EVENTS_SCHEMA, USERS_SCHEMA, WEATHER_SCHEMA, FEED_SCHEMAS } from "./schemas";

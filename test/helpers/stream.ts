@@ -1,7 +1,7 @@
 /** Helpers for streaming tests. */
 import { FileSimulator } from "../../lib/sim/index";
 
-export const EVENT_SCHEMA = "event_id STRING, user_id STRING, event_type STRING, product_id STRING, price DECIMAL(10,2), event_timestamp TIMESTAMP";
+export { EVENTS_SCHEMA as EVENT_SCHEMA } from "../../lib/sim/schemas";
 
 /** Writes `files` CSV event files of `rows` rows into `dir` (a simulated clock: deterministic, distinct mtimes). */
 export function landFiles(dir: string, files: number, rows = 10, seed = 1, start = "2026-01-01T00:00:00Z"): FileSimulator {

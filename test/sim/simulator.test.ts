@@ -3,7 +3,11 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawn } from "node:child_process";
-import { FileSimulator, generate, simulate } from "../../lib/sim/index";
+import { FEED_KINDS, FEED_SCHEMAS, FileSimulator, generate, simulate } from "../../lib/sim/index";
+import { rowGenerator } from "../../lib/sim/rows";
+import { parseDdl } from "../../lib/delta/ddl";
+import { duckType } from "../../lib/delta/schema";
+import { Duck, sqlString } from "../../lib/duck";
 import { splitCsvLine } from "../../lib/util/csv";
 import { expectCode, tmpDir } from "../helpers/tmp";
 
@@ -171,4 +175,18 @@ test("files appear atomically: a reader polling from another process never sees 
   }
   assert.equal(seen.size, totalFiles);
   assert.deepEqual(fs.readdirSync(dir).filter((n) => n.startsWith(".")), [], "no temporary file is left behind");
+});
+
+test("each feed's declared schema matches its generator's columns, and the simulator's files read into it without a bad record", async (t) => {
+  const duck = await Duck.open();
+  t.after(() => duck.close());
+  for (const kind of FEED_KINDS) {
+    const fields = parseDdl(FEED_SCHEMAS[kind]).fields;
+    assert.deepEqual(fields.map((f) => f.name), [...rowGenerator(kind, 1).columns], `${kind}: schema columns`);
+    const dir = tmpDir(t);
+    await (await simulate({ kind, dir, totalFiles: 2, rowsPerFile: 20, seed: 7, startTime: "2025-01-01T00:00:00Z", filesPerSecond: 1000 })).done;
+    const columns = `{${fields.map((f) => `${sqlString(f.name)}: ${sqlString(duckType(f.type))}`).join(", ")}}`;
+    const n = await duck.value(`SELECT count(*) FROM read_csv(${sqlString(path.join(dir, "*.csv"))}, header = true, columns = ${columns}, auto_detect = false)`);
+    assert.equal(Number(n), 40, `${kind}: every row parses into the declared types`);
+  }
 });
