@@ -70,8 +70,14 @@ export class DeltaScan {
     return aq.from(await this.rows(limit));
   }
 
+  /** Drops the scan's temporary tables (deletion vectors, file lists); views made by createView stop working. */
   async close(): Promise<void> {
-    for (const t of this.temps) await this.duck.run(`DROP TABLE IF EXISTS ${t}`);
+    for (const t of this.temps.splice(0)) await this.duck.run(`DROP TABLE IF EXISTS ${t}`);
+  }
+
+  /** `await using scan = await table.scan()` closes the scan when the block ends. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 }
 

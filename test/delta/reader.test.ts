@@ -269,3 +269,19 @@ test("absolute file URIs in add paths, views over scans, and arquero tables", as
   await scan.close();
   duck.close();
 });
+
+test("a scan is disposable: `await using` drops its temporary tables when the block ends", async (t) => {
+  const duck = await Duck.open();
+  t.after(() => duck.close());
+  const table = DeltaTable.forPath(path.join(tmpDir(t), "t"), duck);
+  await table.write(range(0, 10));
+  await table.delete("id % 2 = 0");
+  const temps = async () => Number(await duck.value("SELECT count(*) FROM duckdb_tables() WHERE temporary"));
+  const before = await temps();
+  {
+    await using scan = await table.scan();
+    assert.equal(await scan.count(), 5);
+    assert.ok((await temps()) > before, "the open scan holds a temporary table of its files");
+  }
+  assert.equal(await temps(), before, "nothing left once the block ended");
+});
