@@ -1,0 +1,89 @@
+/**
+ * Event-time windows, as Spark's `window` and `session_window` define them: a row with event time
+ * t belongs to every window [start, start + duration) with start = t − ((t − startTime) mod slide)
+ * − i·slide (tumbling when slide = duration), and a session window is [t, t + gap), merged with
+ * sessions of the same key that touch or overlap it. Windows are compiled to DuckDB SQL over the
+ * micro-batch; the `window` column is STRUCT(start TIMESTAMPTZ, end TIMESTAMPTZ).
+ */
+import { sqlIdent } from "../duck";
+import { StreamlabError } from "../errors";
+import { parseDuration } from "../util/duration";
+
+export interface TimeWindow {
+  kind: "window";
+  column: string;
+  durationMs: number;
+  slideMs: number;
+  startMs: number;
+}
+
+export interface SessionWindow {
+  kind: "session";
+  column: string;
+  gapMs: number;
+}
+
+export type WindowSpec = TimeWindow | SessionWindow;
+
+export function isWindowSpec(v: unknown): v is WindowSpec {
+  return typeof v === "object" && v !== null && ((v as WindowSpec).kind === "window" || (v as WindowSpec).kind === "session");
+}
+
+/** The output column a window key makes. */
+export function windowColumn(w: WindowSpec): string {
+  return w.kind === "window" ? "window" : "session_window";
+}
+
+/**
+ * `window(column, windowDuration, slideDuration?, startTime?)`: tumbling windows, or sliding ones
+ * every `slideDuration`, offset by `startTime` ("10 minutes", "30 seconds", "1 hour").
+ */
+export function window(column: string, windowDuration: string | number, slideDuration?: string | number, startTime?: string | number): TimeWindow {
+  const durationMs = parseDuration(windowDuration, "windowDuration");
+  const slideMs = slideDuration === undefined ? durationMs : parseDuration(slideDuration, "slideDuration");
+  const startMs = startTime === undefined ? 0 : parseSigned(startTime);
+  if (durationMs <= 0) throw new StreamlabError("INVALID_OPTION", `The window duration (${windowDuration}) must be greater than 0.`);
+  if (slideMs <= 0) throw new StreamlabError("INVALID_OPTION", `The slide duration (${slideDuration}) must be greater than 0.`);
+  if (slideMs > durationMs) throw new StreamlabError("INVALID_OPTION", `The slide duration (${slideDuration}) must be less than or equal to the windowDuration (${windowDuration}).`);
+  if (Math.abs(startMs) >= slideMs) throw new StreamlabError("INVALID_OPTION", `The absolute value of start time (${startTime}) must be less than the slideDuration (${slideDuration ?? windowDuration}).`);
+  return { kind: "window", column, durationMs, slideMs, startMs };
+}
+
+/** `sessionWindow(column, gapDuration)`: a session per key, closed after `gapDuration` without events. */
+export function sessionWindow(column: string, gapDuration: string | number): SessionWindow {
+  const gapMs = parseDuration(gapDuration, "gapDuration");
+  if (gapMs <= 0) throw new StreamlabError("INVALID_OPTION", `The session gap (${gapDuration}) must be greater than 0.`);
+  return { kind: "session", column, gapMs };
+}
+
+function parseSigned(v: string | number): number {
+  if (typeof v === "string" && v.trim().startsWith("-")) return -parseDuration(v.trim().slice(1), "startTime");
+  return parseDuration(v, "startTime");
+}
+
+/** Microseconds since the epoch of a timestamp column. */
+export function epochUs(column: string): string {
+  return `epoch_us(${sqlIdent(column)})`;
+}
+
+/** A window struct from a start in microseconds and a length in microseconds. */
+export function windowStruct(startUs: string, lengthUs: string): string {
+  return `{'start': make_timestamp(${startUs})::TIMESTAMPTZ, 'end': make_timestamp(${startUs} + ${lengthUs})::TIMESTAMPTZ}`;
+}
+
+/**
+ * The rows of `input` each paired with every time window it falls in (a row per row and window),
+ * in a column `window`; rows with a NULL event time belong to no window, as in Spark.
+ */
+export function assignTimeWindows(input: string, w: TimeWindow): string {
+  const t = epochUs(w.column);
+  const dur = w.durationMs * 1000;
+  const slide = w.slideMs * 1000;
+  const start = w.startMs * 1000;
+  const n = Math.ceil(w.durationMs / w.slideMs);
+  // DuckDB's % keeps the dividend's sign (as the JVM's): fold it into [0, slide).
+  const last = `(${t} - (((${t} - ${start}) % ${slide}) + ${slide}) % ${slide})`;
+  const candidates = `SELECT *, ${last} - __sl_i * ${slide} AS __sl_ws FROM (SELECT *, unnest(range(0, ${n})) AS __sl_i FROM (${input}) WHERE ${sqlIdent(w.column)} IS NOT NULL)`;
+  const within = w.durationMs % w.slideMs === 0 ? "" : ` WHERE __sl_ws <= ${t} AND ${t} < __sl_ws + ${dur}`;
+  return `SELECT * EXCLUDE (__sl_i, __sl_ws), ${windowStruct("__sl_ws", String(dur))} AS "window" FROM (${candidates})${within}`;
+}
