@@ -3,11 +3,11 @@
  * ../shared/conformance/delta (each case: delta/ and expected/ or EXPECT_ERROR) and compares the
  * latest-version scan with the expected rows as a multiset.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { Duck, sqlString } from "../duck";
 import { StreamlabError, isStreamlabError, messageOf, type ErrorCode } from "../errors";
 import { quoteIdent } from "./schema";
+import { defaultStorage as storage } from "./storage";
 import { DeltaTable } from "./table";
 
 export type CaseStatus = "PASS" | "FAIL" | "UNSUPPORTED";
@@ -44,8 +44,8 @@ export async function runCase(caseDir: string, duck: Duck): Promise<CaseResult> 
   const name = path.basename(caseDir);
   const tablePath = path.join(caseDir, "delta");
   const errorFile = path.join(caseDir, "EXPECT_ERROR");
-  if (fs.existsSync(errorFile)) {
-    const note = fs.readFileSync(errorFile, "utf8").trim();
+  if (storage.exists(errorFile)) {
+    const note = storage.readText(errorFile).trim();
     const code = expectedErrorCode(note);
     try {
       const rows = await DeltaTable.forPath(tablePath, duck).toRows();
@@ -57,7 +57,7 @@ export async function runCase(caseDir: string, duck: Duck): Promise<CaseResult> 
     }
   }
   const expectedDir = path.join(caseDir, "expected");
-  if (!fs.existsSync(expectedDir)) return { name, status: "FAIL", detail: "the case has neither expected/ nor EXPECT_ERROR" };
+  if (!storage.exists(expectedDir)) return { name, status: "FAIL", detail: "the case has neither expected/ nor EXPECT_ERROR" };
   let scan;
   try {
     scan = await DeltaTable.forPath(tablePath, duck).scan();
@@ -66,7 +66,7 @@ export async function runCase(caseDir: string, duck: Duck): Promise<CaseResult> 
     return { name, status: "FAIL", detail: `reading failed: ${isStreamlabError(e) ? `[${e.code}] ` : ""}${messageOf(e)}` };
   }
   try {
-    const expectedFiles = fs.readdirSync(expectedDir).filter((f) => f.endsWith(".parquet") && !f.startsWith("."));
+    const expectedFiles = storage.list(expectedDir).map((e) => e.name).filter((f) => f.endsWith(".parquet") && !f.startsWith("."));
     const ours = await duck.describe(scan.sql);
     if (expectedFiles.length === 0) {
       const n = await scan.count();
@@ -103,10 +103,10 @@ export async function runCase(caseDir: string, duck: Duck): Promise<CaseResult> 
 
 /** Runs every case (sub-folder) of `dir`, printing one line each and `N passed, N failed` last. */
 export async function runConformance(dir: string, log: (line: string) => void = console.log): Promise<{ passed: number; failed: number; results: CaseResult[] }> {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+  if (!storage.stat(dir)?.isDirectory) {
     throw new StreamlabError("PATH_NOT_FOUND", `No conformance directory at ${dir}.`, { hint: "Pass the folder that holds the cases: npm run conformance -- DIR." });
   }
-  const cases = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const cases = storage.list(dir).filter((e) => e.isDirectory).map((e) => e.name);
   const duck = await Duck.open();
   const results: CaseResult[] = [];
   try {

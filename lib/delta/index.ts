@@ -3,6 +3,8 @@ export { DeltaTable, type ReadOptions } from "./table";
 export { Snapshot, versionAtTimestamp, type SnapshotOptions } from "./snapshot";
 export { planScan, DeltaScan, type ScanOptions, type ScanMetrics } from "./scan";
 export { history, type HistoryEntry } from "./history";
+export { commitRange, readCommit, type CommitEntry } from "./commit-range";
+export { LocalStorage, defaultStorage, type Storage, type FileEntry } from "./storage";
 export { listLog, logSegment, type LogSegment } from "./log-segment";
 export type * from "./actions";
 export { parseSchema, duckType, type StructType, type DeltaType } from "./schema";

@@ -145,7 +145,7 @@ export async function planScan(snapshot: Snapshot, duck: Duck, options: ScanOpti
     await duck.run(`CREATE TEMP TABLE ${dvTable} (filename VARCHAR, row_idx BIGINT)`);
     temps.push(dvTable);
     const rows: unknown[][] = [];
-    for (const { a, p } of withDv) for (const r of readDeletionVector(snapshot.tableRoot, a.deletionVector!)) rows.push([p, r]);
+    for (const { a, p } of withDv) for (const r of readDeletionVector(snapshot.tableRoot, a.deletionVector!, snapshot.storage)) rows.push([p, r]);
     await appendRows(duck, dvTable, rows);
     metrics.deletionVectors = withDv.length;
   }

@@ -2,6 +2,7 @@
 import * as path from "node:path";
 import { duck as sharedDuck, type Duck, type Row } from "../duck";
 import type { DataInput } from "../sql-input";
+import { commitRange, type CommitEntry } from "./commit-range";
 import { history, type HistoryEntry } from "./history";
 import { deleteWhere, type DeleteResult } from "./operations/delete";
 import { merge, type MergeOptions, type MergeResult } from "./operations/merge";
@@ -54,6 +55,15 @@ export class DeltaTable {
 
   history(limit?: number): HistoryEntry[] {
     return history(this.path, limit);
+  }
+
+  /**
+   * The commits from `fromVersion` to `toVersion` (default: the latest), oldest first, each
+   * read once: its commitInfo (timestamp, operation, parameters, metrics) and its actions (adds,
+   * removes, cdc files, metadata and protocol changes).
+   */
+  changes(fromVersion: number, toVersion?: number): CommitEntry[] {
+    return commitRange(this.path, fromVersion, toVersion);
   }
 
   /** Appends (or overwrites, creates…) rows from a query, a view, a file or an array of rows. */

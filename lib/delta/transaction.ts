@@ -7,20 +7,20 @@
  * appends commute and retry at the next version, real conflicts fail.
  */
 import * as crypto from "node:crypto";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import type { Duck } from "../duck";
 import { StreamlabError, messageOf } from "../errors";
-import { parseCommit, type Action, type AddFile, type CommitInfo } from "./actions";
+import type { Action, AddFile, CommitInfo } from "./actions";
 import { writeCheckpoint } from "./checkpoint-writer";
+import { readCommitFile } from "./commit-range";
 import { cleanupExpiredLogs } from "./log-cleanup";
+import { fileActionKey } from "./log-replay";
+import { commitPath, logDir } from "./log-path";
 import { listLog } from "./log-segment";
 import { mayMatch, parseConjuncts } from "./skipping";
 import { parseSchema } from "./schema";
-import { Snapshot, fileActionKey } from "./snapshot";
-import { logDir, readText } from "./storage";
+import { Snapshot } from "./snapshot";
+import { defaultStorage, type Storage } from "./storage";
 import { ENGINE_INFO } from "./version";
-import { createFileExclusive } from "../util/atomic-file";
 
 export type IsolationLevel = "Serializable" | "WriteSerializable";
 
@@ -35,6 +35,8 @@ export interface TransactionOptions {
   /** How many times to retry after losing a race to another writer. Default 100. */
   maxRetries?: number;
   userMetadata?: string;
+  /** Where the table lives when the transaction creates it (otherwise the snapshot's storage). */
+  storage?: Storage;
 }
 
 export interface CommitResult {
@@ -55,6 +57,7 @@ export class Transaction {
   private readonly readPredicates: string[] = [];
   readonly readVersion: number;
   readonly txnId = crypto.randomUUID();
+  readonly storage: Storage;
 
   constructor(
     readonly tableRoot: string,
@@ -64,6 +67,7 @@ export class Transaction {
     readonly options: TransactionOptions,
   ) {
     this.readVersion = snapshot?.version ?? -1;
+    this.storage = snapshot?.storage ?? options.storage ?? defaultStorage;
   }
 
   /** Marks `files` as read with `predicate` (undefined: the whole table). */
@@ -99,8 +103,7 @@ export class Transaction {
     const body: Action[] = [...this.actions];
     if (txnAppId !== undefined && txnVersion !== undefined) body.push({ txn: { appId: txnAppId, version: txnVersion, lastUpdated: Date.now() } });
     const maxRetries = this.options.maxRetries ?? 100;
-    const dir = logDir(this.tableRoot);
-    fs.mkdirSync(dir, { recursive: true });
+    this.storage.mkdir(logDir(this.tableRoot));
     let version = this.readVersion + 1;
     for (let attempt = 1; ; attempt++) {
       const commitInfo: CommitInfo = {
@@ -116,17 +119,17 @@ export class Transaction {
         ...(this.options.userMetadata ? { userMetadata: this.options.userMetadata } : {}),
       };
       const text = [{ commitInfo }, ...body].map((a) => JSON.stringify(a)).join("\n") + "\n";
-      if (putIfAbsent(path.join(dir, commitName(version)), text)) {
+      if (this.storage.putIfAbsent(commitPath(this.tableRoot, version), text)) {
         const checkpointed = await this.afterCommit(version);
         return { version, skipped: false, attempts: attempt, checkpointed };
       }
       // Another writer took `version`: check every commit since our read against what we did.
-      const latest = listLog(this.tableRoot).commits.at(-1)?.version ?? version;
-      for (let v = version; v <= latest; v++) {
-        const file = path.join(dir, commitName(v));
-        const winner = parseCommit(readText(file), file);
-        const skipped = this.checkConflicts(v, winner);
-        if (skipped) return { version: v, skipped: true, attempts: attempt, checkpointed: false };
+      const listing = listLog(this.tableRoot, this.storage);
+      const latest = listing.commits.at(-1)?.version ?? version;
+      for (const c of listing.commits.filter((x) => x.version >= version)) {
+        const winner = readCommitFile(c, this.storage).actions;
+        const skipped = this.checkConflicts(c.version, winner);
+        if (skipped) return { version: c.version, skipped: true, attempts: attempt, checkpointed: false };
       }
       version = latest + 1;
       if (attempt >= maxRetries) {
@@ -180,9 +183,9 @@ export class Transaction {
     const interval = Number(this.snapshotConfig()["delta.checkpointInterval"] ?? 10) || 10;
     if (version === 0 || version % interval !== 0) return false;
     try {
-      const snap = await Snapshot.load(this.tableRoot, { version, duck: this.duck });
+      const snap = await Snapshot.load(this.tableRoot, { version, duck: this.duck, storage: this.storage });
       await writeCheckpoint(snap, this.duck);
-      cleanupExpiredLogs(this.tableRoot, version, snap.configuration);
+      cleanupExpiredLogs(this.tableRoot, version, snap.configuration, Date.now(), this.storage);
       return true;
     } catch (e) {
       process.emitWarning(`Streamlab: could not write the checkpoint for version ${version} of ${this.tableRoot}: ${messageOf(e)} (the table is fine; the next checkpoint will cover it).`);
@@ -193,18 +196,5 @@ export class Transaction {
   private snapshotConfig(): Record<string, string | null> {
     const meta = this.actions.find((a) => a.metaData)?.metaData ?? this.snapshot?.metadata;
     return meta?.configuration ?? {};
-  }
-}
-
-export function commitName(version: number): string {
-  return `${String(version).padStart(20, "0")}.json`;
-}
-
-/** Creates `file` with `text` only if no file of that name exists; false when it does. */
-export function putIfAbsent(file: string, text: string): boolean {
-  try {
-    return createFileExclusive(file, text);
-  } catch (e) {
-    throw new StreamlabError("IO_ERROR", `Cannot create ${file}: ${messageOf(e)}.`, { cause: e });
   }
 }

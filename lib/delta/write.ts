@@ -4,7 +4,6 @@
  * idempotent (txnAppId, txnVersion) writes and optimistic concurrency.
  */
 import * as crypto from "node:crypto";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { duck as sharedDuck, type Duck } from "../duck";
 import { StreamlabError } from "../errors";
@@ -20,7 +19,8 @@ import { FILE_COLUMN } from "./scan";
 import { duckType, quoteIdent, type StructType } from "./schema";
 import { planSchema, schemaFromColumns } from "./schema-check";
 import { Snapshot } from "./snapshot";
-import { logDir } from "./storage";
+import { logDir } from "./log-path";
+import { defaultStorage, type Storage } from "./storage";
 import { checkWritable, minimalProtocol } from "./table-features";
 import { Transaction, type IsolationLevel } from "./transaction";
 
@@ -74,13 +74,17 @@ const MODES: SaveMode[] = ["append", "overwrite", "errorIfExists", "ignore"];
 let stageCounter = 0;
 
 /** Throws DELTA_NOT_A_DELTA_TABLE when `root` holds files but no _delta_log. */
-export function checkTarget(root: string): boolean {
-  if (!fs.existsSync(root)) return false;
-  if (!fs.statSync(root).isDirectory()) {
+export function checkTarget(root: string, storage: Storage = defaultStorage): boolean {
+  const st = storage.stat(root);
+  if (!st) return false;
+  if (!st.isDirectory) {
     throw new StreamlabError("DELTA_NOT_A_DELTA_TABLE", `${root} is a file, not a Delta table folder.`, { hint: "Choose a folder path for the table." });
   }
-  if (fs.existsSync(logDir(root))) return listLog(root).commits.length > 0 || listLog(root).checkpoints.length > 0;
-  const other = fs.readdirSync(root).filter((n) => !n.startsWith("."));
+  if (storage.exists(logDir(root))) {
+    const listing = listLog(root, storage);
+    return listing.commits.length > 0 || listing.checkpoints.length > 0;
+  }
+  const other = storage.list(root).map((e) => e.name).filter((n) => !n.startsWith("."));
   if (other.length > 0) {
     throw new StreamlabError("DELTA_NOT_A_DELTA_TABLE", `${root} is not empty and is not a Delta table (no _delta_log; it holds ${other.slice(0, 3).join(", ")}${other.length > 3 ? ", …" : ""}).`, {
       hint: "Write the table into an empty or new folder, or convert the files first.",
