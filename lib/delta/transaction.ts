@@ -22,7 +22,8 @@ import { Snapshot } from "./snapshot";
 import { defaultStorage, type Storage } from "./storage";
 import { ENGINE_INFO } from "./version";
 
-export type IsolationLevel = "Serializable" | "WriteSerializable";
+/** SnapshotIsolation is what a rearrangement (all actions dataChange=false, e.g. OPTIMIZE) commits with. */
+export type IsolationLevel = "Serializable" | "WriteSerializable" | "SnapshotIsolation";
 
 export interface TransactionOptions {
   /** The commitInfo operation, e.g. "WRITE", "DELETE", "MERGE". */
@@ -89,6 +90,20 @@ export class Transaction {
     return this.readPredicates.length === 0 && this.actions.every((a) => !a.remove && !(a.add && !a.add.dataChange));
   }
 
+  /**
+   * True when the transaction only rearranges data (every add and remove has dataChange=false,
+   * no metadata or protocol change): OPTIMIZE. The rows it reads are the rows it writes back, so
+   * files others append meanwhile are no conflict — only losing a file it read is.
+   */
+  get isRearrangement(): boolean {
+    const files = this.actions.filter((a) => a.add || a.remove);
+    return files.length > 0 && this.actions.every((a) => (a.add && !a.add.dataChange) || (a.remove && !a.remove.dataChange));
+  }
+
+  private get isolationLevel(): IsolationLevel {
+    return this.options.isolationLevel ?? (this.isRearrangement ? "SnapshotIsolation" : "Serializable");
+  }
+
   /** Already committed by an earlier run with the same (appId, version)? */
   alreadyCommitted(snapshot: Snapshot | undefined = this.snapshot): boolean {
     const { txnAppId, txnVersion } = this.options;
@@ -111,7 +126,7 @@ export class Transaction {
         operation: this.options.operation,
         operationParameters: this.options.operationParameters ?? {},
         ...(this.readVersion >= 0 ? { readVersion: this.readVersion } : {}),
-        isolationLevel: this.options.isolationLevel ?? "Serializable",
+        isolationLevel: this.isolationLevel,
         isBlindAppend: this.isBlindAppend,
         operationMetrics: Object.fromEntries(Object.entries(operationMetrics).map(([k, v]) => [k, String(v)])),
         engineInfo: ENGINE_INFO,
@@ -144,7 +159,7 @@ export class Transaction {
 
   /** Throws on a real conflict with the winning commit `v`; returns true when our txn was already committed by it. */
   private checkConflicts(v: number, winner: Action[]): boolean {
-    const conflict = (what: string, code: "DELTA_CONCURRENT_MODIFICATION" | "DELTA_CONCURRENT_APPEND" = "DELTA_CONCURRENT_MODIFICATION") =>
+    const conflict = (what: string, code: "DELTA_CONCURRENT_MODIFICATION" | "DELTA_CONCURRENT_APPEND" | "DELTA_CONCURRENT_DELETE_READ" = "DELTA_CONCURRENT_MODIFICATION") =>
       new StreamlabError(code, `A concurrent transaction committed version ${v} of ${this.tableRoot} first and ${what}.`, {
         hint: "Re-run the operation on the new version of the table.",
         details: { winningVersion: v },
@@ -161,13 +176,19 @@ export class Transaction {
     for (const a of winner) {
       if (!a.remove) continue;
       const key = fileActionKey(this.tableRoot, a.remove.path, a.remove.deletionVector);
+      // A rearrangement's inputs are gone: it would bring back rows the winner removed or changed.
+      if (this.isRearrangement && this.readFiles.has(key)) {
+        throw conflict(`removed ${a.remove.path}, which this ${this.options.operation} read and rewrites`, "DELTA_CONCURRENT_DELETE_READ");
+      }
       if (ourRemoves.has(key)) throw conflict(`also removed ${a.remove.path}, which this transaction removes`);
       if (this.readFiles.has(key)) throw conflict(`removed ${a.remove.path}, which this transaction read`);
     }
+    // Snapshot isolation: new files of the winner cannot change what a rearrangement rewrites.
+    if (this.isolationLevel === "SnapshotIsolation") return false;
     // New data in what we read: a conflict, unless it is a blind append and our isolation allows it.
     if (this.readPredicates.length > 0 && this.snapshot) {
       const blind = info?.isBlindAppend === true;
-      if (blind && (this.options.isolationLevel ?? "Serializable") === "WriteSerializable") return false;
+      if (blind && this.isolationLevel === "WriteSerializable") return false;
       const schema = parseSchema(this.snapshot.metadata.schemaString);
       for (const a of winner) {
         if (!a.add || !a.add.dataChange) continue;
