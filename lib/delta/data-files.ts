@@ -13,7 +13,7 @@ import type { AddFile } from "./actions";
 import { duckType, quoteIdent, type StructField, type StructType } from "./schema";
 import { columnStatsFromJson, deltaStats } from "./stats";
 import { faultPoint } from "../util/fault";
-import { encodeDataPath, defaultStorage, stagingPathIn, type Storage } from "./storage";
+import { defaultStorage, encodeDataPath, stagingPathIn, type Storage } from "./storage";
 
 export const NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__";
 export const DEFAULT_TARGET_FILE_SIZE = 128 * 1024 * 1024;
@@ -132,4 +132,26 @@ export async function writeDataFiles(
 /** Deletes files written by writeDataFiles when their commit did not happen. */
 export function discardFiles(tableRoot: string, adds: { path: string }[], storage: Storage = defaultStorage): void {
   for (const a of adds) storage.remove(path.join(tableRoot, decodeURIComponent(a.path)));
+}
+
+/**
+ * A staging folder of this process in the table root, made on first use (only large inputs need
+ * one) and removed by remove(); after a crash, the next writer recognises it by its pid.
+ */
+export class Staging {
+  private made?: string;
+  constructor(readonly tableRoot: string, readonly storage: Storage = defaultStorage) {}
+
+  dir(): string {
+    if (!this.made) {
+      this.made = stagingPathIn(this.tableRoot);
+      this.storage.mkdir(this.made);
+    }
+    return this.made;
+  }
+
+  remove(): void {
+    if (this.made) this.storage.remove(this.made, { recursive: true });
+    this.made = undefined;
+  }
 }

@@ -11,6 +11,7 @@ export { parseSchema, duckType, type StructType, type DeltaType } from "./schema
 export { parseDdl, schemaDdl } from "./ddl";
 export { checkReadable, checkWritable, SUPPORTED_READER_FEATURES, SUPPORTED_WRITER_FEATURES } from "./table-features";
 export { writeDelta, type WriteOptions, type WriteResult, type SaveMode } from "./write";
+export { createTable, type CreateTableOptions } from "./create";
 export { Transaction, type CommitResult } from "./transaction";
 export { writeCheckpoint } from "./checkpoint-writer";
 export type { MergeClause, MergeOptions, MergeResult } from "./operations/merge";

@@ -164,6 +164,13 @@ export class Transaction {
         hint: "Re-run the operation on the new version of the table.",
         details: { winningVersion: v },
       });
+    // Creating the table: whoever committed first created it, so there is nothing to merge with.
+    if (this.readVersion < 0) {
+      throw new StreamlabError("DELTA_TABLE_ALREADY_EXISTS", `Another writer created ${this.tableRoot} first (version ${v} is committed).`, {
+        hint: "Read the new table and write to it: writes through writeDelta do this by themselves.",
+        details: { winningVersion: v },
+      });
+    }
     const info = winner.find((a) => a.commitInfo)?.commitInfo;
     for (const a of winner) {
       if (a.txn && a.txn.appId === this.options.txnAppId && this.options.txnVersion !== undefined) {
