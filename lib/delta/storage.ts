@@ -202,10 +202,11 @@ export const defaultStorage: Storage = new LocalStorage();
 
 /**
  * Temporary names carry their owner's pid, so a later writer can tell a crashed writer's
- * leftovers (owner gone) from a live writer's work in progress. `.NAME.PID.RANDOM.tmp` is the
- * recipe of lib/util/atomic-file (the temp file of put-if-absent and atomic replace).
+ * leftovers (owner gone) from a live writer's work in progress. `.NAME.PID.UUID.tmp` is the
+ * recipe of lib/util/atomic-file (the temp file of put-if-absent and atomic replace) and of
+ * tempPathFor; `.NAME.PID.tmp` is what older checkpoint writers left.
  */
-const TEMP_FILE = /^\..+\.(\d+)\.[0-9A-Za-z-]+\.tmp$/;
+const TEMP_FILE = [/^\..+\.(\d+)\.[0-9a-fA-F-]{36}\.tmp$/, /^\..+\.(\d+)\.tmp$/];
 /** `_streamlab_staging_PID_UUID` (older writers: `_streamlab_staging_UUID`, no owner recorded). */
 export const STAGING_PREFIX = "_streamlab_staging_";
 const STAGING = /^_streamlab_staging_(?:(\d+)_)?[0-9a-f-]{36}$/;
@@ -222,9 +223,11 @@ export function stagingPathIn(root: string): string {
 
 /** The owner of a temporary file or staging folder: a pid, null when the name records none, undefined when it is not one. */
 export function leftoverOwner(name: string): number | null | undefined {
-  let m = TEMP_FILE.exec(name);
-  if (m) return Number(m[1]);
-  m = STAGING.exec(name);
+  for (const re of TEMP_FILE) {
+    const t = re.exec(name);
+    if (t) return Number(t[1]);
+  }
+  const m = STAGING.exec(name);
   if (m) return m[1] === undefined ? null : Number(m[1]);
   return undefined;
 }

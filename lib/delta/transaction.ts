@@ -13,6 +13,7 @@ import type { Action, AddFile, CommitInfo } from "./actions";
 import { writeCheckpoint } from "./checkpoint-writer";
 import { readCommitFile } from "./commit-range";
 import { cleanupExpiredLogs } from "./log-cleanup";
+import { cleanupLeftovers } from "./leftovers";
 import { fileActionKey } from "./log-replay";
 import { commitPath, logDir } from "./log-path";
 import { listLog } from "./log-segment";
@@ -119,6 +120,7 @@ export class Transaction {
     if (txnAppId !== undefined && txnVersion !== undefined) body.push({ txn: { appId: txnAppId, version: txnVersion, lastUpdated: Date.now() } });
     const maxRetries = this.options.maxRetries ?? 100;
     this.storage.mkdir(logDir(this.tableRoot));
+    this.removeLeftovers();
     let version = this.readVersion + 1;
     for (let attempt = 1; ; attempt++) {
       const commitInfo: CommitInfo = {
@@ -204,6 +206,15 @@ export class Transaction {
       }
     }
     return false;
+  }
+
+  /** A write is when crashed writers' staging folders and temporaries go; housekeeping never fails the commit. */
+  private removeLeftovers(): void {
+    try {
+      cleanupLeftovers(this.tableRoot, this.storage);
+    } catch (e) {
+      process.emitWarning(`Streamlab: could not remove the leftovers of crashed writers in ${this.tableRoot}: ${messageOf(e)} (the table is fine; the next write tries again).`);
+    }
   }
 
   /** Checkpoint every delta.checkpointInterval commits; a failure here never fails the commit. */

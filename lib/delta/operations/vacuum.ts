@@ -2,15 +2,17 @@
  * VACUUM: deletes data files the table no longer references and that are older than the
  * retention window (default 7 days, delta.deletedFileRetentionDuration). Files any version
  * inside the window may need — active files, their deletion vectors, recently removed files,
- * and files written by commits still in progress — are never deleted.
+ * and files written by commits still in progress — are never deleted. Staging folders and log
+ * temporaries of crashed writers older than the window go too (a live writer's never).
  */
 import * as path from "node:path";
 import { StreamlabError } from "../../errors";
 import { parseInterval } from "../checkpoint-writer";
 import { dvFilePath } from "../deletion-vectors";
+import { expiredLeftovers, removeLeftovers } from "../leftovers";
 import type { Snapshot } from "../snapshot";
 import { LOG_DIR } from "../log-path";
-import type { FileEntry, Storage } from "../storage";
+import { isStagingName, type FileEntry, type Storage } from "../storage";
 import { checkWritable } from "../table-features";
 
 export interface VacuumOptions {
@@ -75,8 +77,16 @@ export function vacuum(snapshot: Snapshot, options: VacuumOptions = {}, now = Da
     doomed.push(path.relative(root, e.path));
     bytes += e.size;
   }
+  const leftovers = expiredLeftovers(root, storage, cutoff);
+  for (const l of leftovers) {
+    for (const f of l.files) {
+      doomed.push(path.relative(root, f.path));
+      bytes += f.size;
+    }
+  }
   if (!options.dryRun) {
     for (const rel of doomed) storage.remove(path.join(root, rel));
+    removeLeftovers(storage, leftovers);
     removeEmptyDirs(storage, root);
   }
   return { dryRun: Boolean(options.dryRun), retentionHours: retentionMs / 3_600_000, files: doomed.sort(), bytes };
@@ -84,7 +94,8 @@ export function vacuum(snapshot: Snapshot, options: VacuumOptions = {}, now = Da
 
 function removeEmptyDirs(storage: Storage, dir: string): void {
   for (const e of storage.list(dir)) {
-    if (!e.isDirectory || e.name === LOG_DIR || e.name.startsWith(".")) continue;
+    // A staging folder is empty for a moment when its writer has just made it: leftovers are handled above.
+    if (!e.isDirectory || e.name === LOG_DIR || e.name.startsWith(".") || isStagingName(e.name)) continue;
     removeEmptyDirs(storage, e.path);
     storage.removeEmptyDir(e.path);
   }
