@@ -49,7 +49,7 @@ export async function writeCheckpoint(snapshot: Snapshot, duck: Duck, now = Date
   const tmpJson = tempPathFor(path.join(dir, `${checkpointFileName(snapshot.version)}.json`));
   const tmp = tempPathFor(final);
   try {
-    storage.putIfAbsent(tmpJson, actions.map((a) => JSON.stringify(a)).join("\n") + "\n");
+    storage.writeTemporary(tmpJson, actions.map((a) => JSON.stringify(a)).join("\n") + "\n");
     const cols = Object.entries(CHECKPOINT_COLUMNS).map(([k, v]) => `${JSON.stringify(k)}: ${sqlString(v)}`).join(", ");
     await duck.run(
       `COPY (SELECT * FROM read_json(${sqlString(tmpJson)}, format = 'newline_delimited', columns = {${cols}})) TO ${sqlString(tmp)} (FORMAT parquet)`,

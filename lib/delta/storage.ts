@@ -32,6 +32,8 @@ export interface Storage {
   putIfAbsent(p: string, data: string | Buffer, mtime?: Date): boolean;
   /** Replaces `p` atomically: temp file, fsync, rename. Readers see the old or the new content, never half. */
   writeAtomic(p: string, text: string): void;
+  /** A plain write, no fsync: only for a writer's own temporaries, which no reader ever sees. */
+  writeTemporary(p: string, data: string | Buffer): void;
   /** Flushes a file written by someone else (DuckDB) to disk before it is renamed into place. */
   sync(p: string): void;
   rename(from: string, to: string): void;
@@ -133,6 +135,14 @@ export class LocalStorage implements Storage {
   writeAtomic(p: string, text: string): void {
     try {
       writeFileAtomic(p, text);
+    } catch (e) {
+      throw ioError("write", p, e);
+    }
+  }
+
+  writeTemporary(p: string, data: string | Buffer): void {
+    try {
+      fs.writeFileSync(p, data);
     } catch (e) {
       throw ioError("write", p, e);
     }
