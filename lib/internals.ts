@@ -18,6 +18,10 @@ export { writeDelta } from "./delta/write";
 export { Transaction, type CommitResult } from "./delta/transaction";
 export { writeCheckpoint } from "./delta/checkpoint-writer";
 export { readChanges } from "./delta/table-changes";
+export { commitRange, readCommit } from "./delta/commit-range";
+export { LocalStorage, defaultStorage, type Storage, type FileEntry } from "./delta/storage";
+export { createTable } from "./delta/create";
+export { replayLog } from "./delta/log-replay";
 
 // The engine.
 export { Checkpoint } from "./stream/checkpoint";

@@ -40,7 +40,15 @@ export function readerSql(file: string, format: FileFormatName, options: Record<
   }
 }
 
-export function toSql(input: DataInput): SqlInput {
+export interface ToSqlOptions {
+  /**
+   * Where to put the temporary file large row arrays are staged in (default: the system temp
+   * folder). Writers pass a folder inside the table, so a crash never leaves files elsewhere.
+   */
+  tempDir?: string | (() => string);
+}
+
+export function toSql(input: DataInput, options: ToSqlOptions = {}): SqlInput {
   const none = () => {};
   if (typeof input === "string") {
     if (input.trim() === "") throw new StreamlabError("INVALID_ARGUMENT", "The data to write is an empty string.", { hint: "Pass a query, a view name, a file or rows." });
@@ -49,7 +57,8 @@ export function toSql(input: DataInput): SqlInput {
   if (Array.isArray(input)) {
     if (input.length === 0) throw new StreamlabError("DELTA_EMPTY_WRITE", "There are no rows to write.", { hint: "Pass at least one row." });
     if (input.length <= 500) return { sql: rowsSql(input), cleanup: none };
-    const file = path.join(os.tmpdir(), `streamlab-rows-${process.pid}-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
+    const dir = typeof options.tempDir === "function" ? options.tempDir() : options.tempDir ?? os.tmpdir();
+    const file = path.join(dir, `streamlab-rows-${process.pid}-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
     fs.writeFileSync(file, input.map((r) => JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? Number(v) : v))).join("\n") + "\n");
     return { sql: `SELECT * FROM read_json(${sqlString(file)}, format = 'newline_delimited')`, cleanup: () => fs.rmSync(file, { force: true }) };
   }

@@ -1,11 +1,10 @@
 /** `streamlab delta …`: read, inspect and check Delta tables from a terminal. */
 import * as path from "node:path";
 import type { Command } from "commander";
-import { runConformance } from "../delta/conformance";
+import { goldenTablesDir, runConformance } from "../delta/conformance";
 import { DeltaTable } from "../delta/table";
 import { readerFeatures } from "../delta/table-features";
 import { StreamlabError } from "../errors";
-import { projectRoot } from "../util/paths";
 import { tableData, tableText, type TableData } from "../viz/table";
 
 interface TravelOptions {
@@ -166,10 +165,10 @@ export function registerDelta(p: Command): void {
 
   delta
     .command("conformance")
-    .argument("[dir]", "folder of conformance cases", path.join(projectRoot(), "..", "shared", "conformance", "delta"))
+    .argument("[dir]", "folder of conformance cases (default: the project's golden tables, test/fixtures/delta-golden)")
     .description("run every Delta conformance case in DIR: one line each, then 'N passed, N failed'")
-    .action(async (dir: string) => {
-      const { failed } = await runConformance(path.resolve(dir));
+    .action(async (dir: string | undefined) => {
+      const { failed } = await runConformance(path.resolve(dir ?? goldenTablesDir()));
       process.exitCode = failed > 0 ? 1 : 0;
     });
 }

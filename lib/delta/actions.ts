@@ -1,5 +1,7 @@
 /** The actions of the Delta transaction log (PROTOCOL.md, "Actions"), as they appear in commits and checkpoints. */
+import * as path from "node:path";
 import { StreamlabError } from "../errors";
+import { parseLogPath } from "./log-path";
 
 export interface Protocol {
   minReaderVersion: number;
@@ -111,8 +113,20 @@ export interface Action {
   sidecar?: Sidecar;
 }
 
-/** Parses the newline-delimited JSON of a commit file; a bad line names the file and line. */
+/**
+ * Parses the newline-delimited JSON of a commit file; a bad line names the file and line. A
+ * commit is never legitimately empty (it holds at least a commitInfo or an action), so an empty
+ * file is damage — a truncated copy, a full disk — and is refused rather than read as "no change".
+ */
 export function parseCommit(text: string, file: string): Action[] {
+  if (text.trim() === "") {
+    const version = parseLogPath(path.basename(file))?.version;
+    const before = version ? ` or read the table as of version ${version - 1} (time travel)` : "";
+    throw new StreamlabError("DELTA_CORRUPT_COMMIT", `Corrupt commit ${file}: the file is empty (a commit holds at least one action).`, {
+      hint: `The file was truncated (a crash during a copy, a full disk); restore it from a backup or from the table's source${before}. Do not write to the table until it is repaired.`,
+      details: { file, line: 0 },
+    });
+  }
   const out: Action[] = [];
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {

@@ -3,19 +3,19 @@
  * pipelines use, where `events_bronze` means data/delta/events_bronze. Names are checked, so a
  * name can never reach outside the base folder.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Duck } from "../duck";
 import { StreamlabError } from "../errors";
 import { dataPath } from "../util/paths";
-import { LOG_DIR } from "./storage";
+import { LOG_DIR } from "./log-path";
+import { defaultStorage, type Storage } from "./storage";
 import { DeltaTable } from "./table";
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/;
 
 export class DeltaCatalog {
   readonly base: string;
-  constructor(base: string = dataPath("delta"), readonly duck?: Duck) {
+  constructor(base: string = dataPath("delta"), readonly duck?: Duck, readonly storage: Storage = defaultStorage) {
     this.base = path.resolve(base);
   }
 
@@ -37,14 +37,13 @@ export class DeltaCatalog {
 
   /** Names of the Delta tables under the base folder. */
   list(): string[] {
-    if (!fs.existsSync(this.base)) return [];
+    if (!this.storage.stat(this.base)?.isDirectory) return [];
     const out: string[] = [];
     const walk = (dir: string, prefix: string) => {
-      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-        if (!e.isDirectory() || e.name.startsWith(".") || e.name.startsWith("_")) continue;
-        const p = path.join(dir, e.name);
-        if (fs.existsSync(path.join(p, LOG_DIR))) out.push(prefix + e.name);
-        else walk(p, `${prefix}${e.name}/`);
+      for (const e of this.storage.list(dir)) {
+        if (!e.isDirectory || e.name.startsWith(".") || e.name.startsWith("_")) continue;
+        if (this.storage.exists(path.join(e.path, LOG_DIR))) out.push(prefix + e.name);
+        else walk(e.path, `${prefix}${e.name}/`);
       }
     };
     walk(this.base, "");

@@ -8,8 +8,9 @@ import type { Duck } from "../duck";
 import { sqlString } from "../duck";
 import { StreamlabError, messageOf } from "../errors";
 import { parseCommit, type Action } from "./actions";
+import { sidecarPath } from "./log-path";
 import type { CheckpointFile } from "./log-segment";
-import { readText } from "./storage";
+import { defaultStorage, type Storage } from "./storage";
 
 const ACTION_COLUMNS = ["txn", "add", "remove", "metaData", "protocol", "domainMetadata", "checkpointMetadata", "sidecar"] as const;
 
@@ -32,14 +33,14 @@ export async function readParquetActions(duck: Duck, files: string[]): Promise<A
 }
 
 /** All actions of one checkpoint. Throws DELTA_INVALID_CHECKPOINT when it cannot be read. */
-export async function readCheckpoint(duck: Duck, checkpoint: CheckpointFile): Promise<Action[]> {
+export async function readCheckpoint(duck: Duck, checkpoint: CheckpointFile, storage: Storage = defaultStorage): Promise<Action[]> {
   try {
     let actions: Action[];
     const top = checkpoint.paths[0]!;
-    if (checkpoint.kind === "v2" && top.endsWith(".json")) actions = parseCommit(readText(top), top);
+    if (checkpoint.kind === "v2" && top.endsWith(".json")) actions = parseCommit(storage.readText(top), top);
     else actions = await readParquetActions(duck, checkpoint.paths);
     if (checkpoint.kind === "v2") {
-      const sidecars = actions.filter((a) => a.sidecar).map((a) => path.join(path.dirname(top), "_sidecars", decodeURIComponent(path.basename(a.sidecar!.path))));
+      const sidecars = actions.filter((a) => a.sidecar).map((a) => sidecarPath(top, a.sidecar!.path));
       if (sidecars.length > 0) actions = actions.filter((a) => !a.sidecar).concat(await readParquetActions(duck, sidecars));
     }
     return actions;

@@ -1,17 +1,21 @@
 /**
  * Writes classic Parquet checkpoints (PROTOCOL.md, "Checkpoints") with the protocol's checkpoint
- * schema, then `_last_checkpoint`. Both are written under temporary names and renamed into place,
- * so a crash mid-way leaves at most a stray temporary file, never a broken table.
+ * schema, then `_last_checkpoint`. The actions are staged as JSON in `_delta_log/` (a hidden
+ * temporary, never outside the table), DuckDB writes the Parquet under a temporary name that is
+ * flushed and renamed into place, and `_last_checkpoint` is replaced atomically: a crash leaves at
+ * most temporaries that the next write removes, never a broken table.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import type { Duck } from "../duck";
 import { sqlString } from "../duck";
 import type { Action } from "./actions";
+import { checkpointFileName, lastCheckpointPath, logDir } from "./log-path";
 import type { Snapshot } from "./snapshot";
 import { parseDuration } from "../util/duration";
-import { logDir } from "./storage";
+import { faultPoint } from "../util/fault";
+import { tempPathFor } from "./storage";
+
+export { checkpointFileName };
 
 const DV = "STRUCT(storageType VARCHAR, pathOrInlineDv VARCHAR, \"offset\" INTEGER, sizeInBytes INTEGER, cardinality BIGINT, maxRowIndex BIGINT)";
 const STRMAP = "MAP(VARCHAR, VARCHAR)";
@@ -26,12 +30,9 @@ export const CHECKPOINT_COLUMNS: Record<string, string> = {
   domainMetadata: "STRUCT(\"domain\" VARCHAR, \"configuration\" VARCHAR, removed BOOLEAN)",
 };
 
-export function checkpointFileName(version: number): string {
-  return `${String(version).padStart(20, "0")}.checkpoint.parquet`;
-}
-
 /** Writes a checkpoint of `snapshot` (its version) and points `_last_checkpoint` at it. */
 export async function writeCheckpoint(snapshot: Snapshot, duck: Duck, now = Date.now()): Promise<string> {
+  const storage = snapshot.storage;
   const dir = logDir(snapshot.tableRoot);
   const retention = snapshot.configuration["delta.deletedFileRetentionDuration"];
   const retainMs = retention ? parseInterval(retention, "delta.deletedFileRetentionDuration") : 7 * 86_400_000;
@@ -44,24 +45,25 @@ export async function writeCheckpoint(snapshot: Snapshot, duck: Duck, now = Date
     ...snapshot.files.map((add) => ({ add: { ...add, dataChange: false } })),
     ...snapshot.tombstones.filter((r) => (r.deletionTimestamp ?? now) > now - retainMs).map((remove) => ({ remove: { ...remove, dataChange: false } })),
   ];
-  const tmpJson = path.join(os.tmpdir(), `streamlab-checkpoint-${process.pid}-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
-  fs.writeFileSync(tmpJson, actions.map((a) => JSON.stringify(a)).join("\n") + "\n");
   const final = path.join(dir, checkpointFileName(snapshot.version));
-  const tmp = path.join(dir, `.${checkpointFileName(snapshot.version)}.${process.pid}.tmp`);
+  const tmpJson = tempPathFor(path.join(dir, `${checkpointFileName(snapshot.version)}.json`));
+  const tmp = tempPathFor(final);
   try {
+    storage.writeTemporary(tmpJson, actions.map((a) => JSON.stringify(a)).join("\n") + "\n");
     const cols = Object.entries(CHECKPOINT_COLUMNS).map(([k, v]) => `${JSON.stringify(k)}: ${sqlString(v)}`).join(", ");
     await duck.run(
       `COPY (SELECT * FROM read_json(${sqlString(tmpJson)}, format = 'newline_delimited', columns = {${cols}})) TO ${sqlString(tmp)} (FORMAT parquet)`,
     );
-    fs.renameSync(tmp, final);
+    faultPoint("delta.checkpoint.beforeRename", snapshot.version);
+    // Flushed before the rename: a checkpoint that appears is a whole one.
+    storage.sync(tmp);
+    storage.rename(tmp, final);
   } finally {
-    fs.rmSync(tmpJson, { force: true });
-    fs.rmSync(tmp, { force: true });
+    storage.remove(tmpJson);
+    storage.remove(tmp);
   }
-  const last = { version: snapshot.version, size: actions.length, sizeInBytes: fs.statSync(final).size, numOfAddFiles: snapshot.files.length };
-  const lastTmp = path.join(dir, `._last_checkpoint.${process.pid}.tmp`);
-  fs.writeFileSync(lastTmp, JSON.stringify(last));
-  fs.renameSync(lastTmp, path.join(dir, "_last_checkpoint"));
+  const last = { version: snapshot.version, size: actions.length, sizeInBytes: storage.stat(final)?.size ?? 0, numOfAddFiles: snapshot.files.length };
+  storage.writeAtomic(lastCheckpointPath(snapshot.tableRoot), JSON.stringify(last));
   return final;
 }
 

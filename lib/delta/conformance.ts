@@ -1,13 +1,13 @@
 /**
- * The conformance harness: runs every case of a directory laid out like
- * ../shared/conformance/delta (each case: delta/ and expected/ or EXPECT_ERROR) and compares the
- * latest-version scan with the expected rows as a multiset.
+ * The conformance harness: runs every case of a directory of golden tables (by default the
+ * project's copy, test/fixtures/delta-golden; each case: delta/ and expected/ or EXPECT_ERROR)
+ * and compares the latest-version scan with the expected rows as a multiset.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { Duck, sqlString } from "../duck";
+import { Duck, sqlString, sqlIdent } from "../duck";
 import { StreamlabError, isStreamlabError, messageOf, type ErrorCode } from "../errors";
-import { quoteIdent } from "./schema";
+
+import { defaultStorage as storage } from "./storage";
 import { DeltaTable } from "./table";
 
 export type CaseStatus = "PASS" | "FAIL" | "UNSUPPORTED";
@@ -44,8 +44,8 @@ export async function runCase(caseDir: string, duck: Duck): Promise<CaseResult> 
   const name = path.basename(caseDir);
   const tablePath = path.join(caseDir, "delta");
   const errorFile = path.join(caseDir, "EXPECT_ERROR");
-  if (fs.existsSync(errorFile)) {
-    const note = fs.readFileSync(errorFile, "utf8").trim();
+  if (storage.exists(errorFile)) {
+    const note = storage.readText(errorFile).trim();
     const code = expectedErrorCode(note);
     try {
       const rows = await DeltaTable.forPath(tablePath, duck).toRows();
@@ -57,7 +57,7 @@ export async function runCase(caseDir: string, duck: Duck): Promise<CaseResult> 
     }
   }
   const expectedDir = path.join(caseDir, "expected");
-  if (!fs.existsSync(expectedDir)) return { name, status: "FAIL", detail: "the case has neither expected/ nor EXPECT_ERROR" };
+  if (!storage.exists(expectedDir)) return { name, status: "FAIL", detail: "the case has neither expected/ nor EXPECT_ERROR" };
   let scan;
   try {
     scan = await DeltaTable.forPath(tablePath, duck).scan();
@@ -66,7 +66,7 @@ export async function runCase(caseDir: string, duck: Duck): Promise<CaseResult> 
     return { name, status: "FAIL", detail: `reading failed: ${isStreamlabError(e) ? `[${e.code}] ` : ""}${messageOf(e)}` };
   }
   try {
-    const expectedFiles = fs.readdirSync(expectedDir).filter((f) => f.endsWith(".parquet") && !f.startsWith("."));
+    const expectedFiles = storage.list(expectedDir).map((e) => e.name).filter((f) => f.endsWith(".parquet") && !f.startsWith("."));
     const ours = await duck.describe(scan.sql);
     if (expectedFiles.length === 0) {
       const n = await scan.count();
@@ -82,7 +82,7 @@ export async function runCase(caseDir: string, duck: Duck): Promise<CaseResult> 
       return { name, status: "FAIL", detail: `columns differ: missing ${JSON.stringify(missing)}, unexpected ${JSON.stringify(extra)}` };
     }
     const cols = [...b].sort();
-    const proj = (desc: { name: string; type: string }[]) => cols.map((c) => `${canon(quoteIdent(c), desc.find((d) => d.name === c)!.type)} AS ${quoteIdent(c)}`).join(", ");
+    const proj = (desc: { name: string; type: string }[]) => cols.map((c) => `${canon(sqlIdent(c), desc.find((d) => d.name === c)!.type)} AS ${sqlIdent(c)}`).join(", ");
     const oursC = `SELECT ${proj(ours)} FROM (${scan.sql})`;
     const theirsC = `SELECT ${proj(theirs)} FROM (${expSql})`;
     const onlyOurs = await duck.json(`SELECT * FROM ((${oursC}) EXCEPT ALL (${theirsC})) LIMIT 1`);
@@ -101,14 +101,47 @@ export async function runCase(caseDir: string, duck: Duck): Promise<CaseResult> 
   }
 }
 
-/** Runs every case (sub-folder) of `dir`, printing one line each and `N passed, N failed` last. */
+/** Where the project keeps its golden tables, relative to the package (found from this file, compiled or not). */
+export const GOLDEN_TABLES = path.join("test", "fixtures", "delta-golden");
+export const MANIFEST = "MANIFEST.sha256";
+
+export function goldenTablesDir(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, GOLDEN_TABLES);
+    if (storage.stat(candidate)?.isDirectory) return candidate;
+    if (path.dirname(dir) === dir) return path.join(process.cwd(), GOLDEN_TABLES);
+  }
+}
+
+/** The case folders a `MANIFEST.sha256` lists (`HASH  ./case/...` lines). */
+export function manifestCases(text: string): string[] {
+  const cases = new Set<string>();
+  for (const line of text.split("\n")) {
+    const m = /^[0-9a-f]{64} [ *]\.\/([^/]+)\//.exec(line);
+    if (m) cases.add(m[1]!);
+  }
+  return [...cases].sort();
+}
+
+/**
+ * Runs every case (sub-folder) of `dir`, printing one line each and `N passed, N failed` last.
+ * When the folder has a MANIFEST.sha256, a case it lists but the folder lacks fails too: a
+ * partial copy must not pass by running fewer cases.
+ */
 export async function runConformance(dir: string, log: (line: string) => void = console.log): Promise<{ passed: number; failed: number; results: CaseResult[] }> {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+  if (!storage.stat(dir)?.isDirectory) {
     throw new StreamlabError("PATH_NOT_FOUND", `No conformance directory at ${dir}.`, { hint: "Pass the folder that holds the cases: npm run conformance -- DIR." });
   }
-  const cases = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const cases = storage.list(dir).filter((e) => e.isDirectory).map((e) => e.name);
+  const manifest = path.join(dir, MANIFEST);
+  const missing = storage.exists(manifest) ? manifestCases(storage.readText(manifest)).filter((c) => !cases.includes(c)) : [];
   const duck = await Duck.open();
   const results: CaseResult[] = [];
+  for (const name of missing) {
+    const r: CaseResult = { name, status: "FAIL", detail: `listed in ${MANIFEST} but missing from ${dir}` };
+    results.push(r);
+    log(`${r.status.padEnd(11)} ${r.name}: ${r.detail}`);
+  }
   try {
     for (const c of cases) {
       const r = await runCase(path.join(dir, c), duck);

@@ -2,9 +2,10 @@
  * Write-time constraints: NOT NULL columns and CHECK constraints (`delta.constraints.<name>` in
  * the table's configuration). A write with any violating row is rejected whole, with counts.
  */
+import { sqlIdent } from "../duck";
 import type { Duck } from "../duck";
 import { StreamlabError } from "../errors";
-import { quoteIdent, type StructType } from "./schema";
+import { type StructType } from "./schema";
 
 export function checkConstraintsOf(configuration: Record<string, string | null>): [string, string][] {
   return Object.entries(configuration)
@@ -19,7 +20,7 @@ export function hasConstraints(schema: StructType, configuration: Record<string,
 /** Counts rows of `select` that break a constraint; throws DELTA_CONSTRAINT_VIOLATION listing each. */
 export async function enforceConstraints(duck: Duck, select: string, schema: StructType, configuration: Record<string, string | null>): Promise<void> {
   const checks: { label: string; failing: string }[] = [];
-  for (const f of schema.fields) if (!f.nullable) checks.push({ label: `NOT NULL ${f.name}`, failing: `${quoteIdent(f.name)} IS NULL` });
+  for (const f of schema.fields) if (!f.nullable) checks.push({ label: `NOT NULL ${f.name}`, failing: `${sqlIdent(f.name)} IS NULL` });
   for (const [name, expr] of checkConstraintsOf(configuration)) {
     // Delta's rule: a row passes a CHECK only when the expression is true (NULL fails).
     checks.push({ label: `CHECK ${name} (${expr})`, failing: `NOT coalesce((${expr}), false)` });

@@ -1,18 +1,19 @@
 /**
  * Writes data files for a transaction: Parquet by DuckDB (COPY … RETURN_STATS), one folder per
  * partition (hive-style, escaped as Spark escapes), unique names, and an `add` action per file
- * with its stats. Files land under a hidden staging folder first and are renamed into place;
- * they become part of the table only when the commit that names them succeeds.
+ * with its stats. DuckDB writes the files into a staging folder of the table (named after this
+ * process, so a crashed writer's folder is recognised and removed later) and they are renamed
+ * into place; they become part of the table only when the commit that names them succeeds.
  */
 import * as crypto from "node:crypto";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Duck } from "../duck";
-import { sqlString } from "../duck";
+import { sqlString, sqlIdent } from "../duck";
 import type { AddFile } from "./actions";
-import { duckType, quoteIdent, type StructField, type StructType } from "./schema";
+import { duckType, type StructField, type StructType } from "./schema";
 import { columnStatsFromJson, deltaStats } from "./stats";
-import { encodeDataPath } from "./storage";
+import { faultPoint } from "../util/fault";
+import { defaultStorage, encodeDataPath, stagingPathIn, type Storage } from "./storage";
 
 export const NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__";
 export const DEFAULT_TARGET_FILE_SIZE = 128 * 1024 * 1024;
@@ -30,7 +31,7 @@ export function escapePartitionValue(v: string): string {
 
 /** SQL that renders a partition column as the string Delta stores in partitionValues. */
 export function partitionValueSql(col: string, f: StructField): string {
-  const c = quoteIdent(col);
+  const c = sqlIdent(col);
   if (f.type === "timestamp" || f.type === "timestamp_ntz") return `strftime(${c}, '%Y-%m-%d %H:%M:%S.%f')`;
   if (f.type === "binary") return `decode(${c})`;
   return `CAST(${c} AS VARCHAR)`;
@@ -47,6 +48,7 @@ export interface DataFileOptions {
   dataChange?: boolean;
   /** Sub-folder for the files (e.g. "_change_data" for CDF files). */
   subdir?: string;
+  storage?: Storage;
 }
 
 /**
@@ -65,7 +67,7 @@ export async function writeDataFiles(
   const dataFields = schema.fields.filter((f) => !partitionColumns.includes(f.name));
   const partFields = partitionColumns.map((c) => schema.fields.find((f) => f.name === c)!);
   const dataSchema: StructType = { type: "struct", fields: dataFields };
-  const projection = dataFields.map((f) => `CAST(${quoteIdent(f.name)} AS ${duckType(f.type)}) AS ${quoteIdent(f.name)}`).join(", ");
+  const projection = dataFields.map((f) => `CAST(${sqlIdent(f.name)} AS ${duckType(f.type)}) AS ${sqlIdent(f.name)}`).join(", ");
 
   const combos: (string | null)[][] = partFields.length
     ? (await duck.all<Record<string, string | null>>(`SELECT DISTINCT ${partFields.map((f, i) => `${partitionValueSql(f.name, f)} AS p${i}`).join(", ")} FROM (${select})`)).map((r) =>
@@ -73,7 +75,8 @@ export async function writeDataFiles(
       )
     : [[]];
 
-  const staging = path.join(tableRoot, `_streamlab_staging_${crypto.randomUUID()}`);
+  const storage = options.storage ?? defaultStorage;
+  const staging = stagingPathIn(tableRoot);
   const result: WrittenFiles = { adds: [], numOutputRows: 0, numOutputBytes: 0 };
   try {
     for (const combo of combos) {
@@ -81,22 +84,23 @@ export async function writeDataFiles(
         ? ` WHERE ${partFields.map((f, i) => `${partitionValueSql(f.name, f)} IS NOT DISTINCT FROM ${combo[i] === null ? "NULL" : sqlString(combo[i]!)}`).join(" AND ")}`
         : "";
       const dir = path.join(staging, String(result.adds.length));
-      fs.mkdirSync(dir, { recursive: true });
+      storage.mkdir(dir);
       const rows = await duck.json<{ filename: string; count: string; file_size_bytes: string; column_statistics: unknown }>(
         `COPY (SELECT ${projection || "NULL AS __empty"} FROM (${select})${where}) TO ${sqlString(dir)} ` +
           `(FORMAT parquet, COMPRESSION snappy, FILENAME_PATTERN 'part-{i}', FILE_SIZE_BYTES ${Math.max(1, Math.floor(target))}, RETURN_STATS)`,
       );
       const relDir = [options.subdir, ...partFields.map((f, i) => `${f.name}=${combo[i] === null ? NULL_PARTITION : escapePartitionValue(combo[i]!)}`)].filter(Boolean).join("/");
+      faultPoint("delta.afterStaging");
       const finalDir = path.join(tableRoot, relDir);
-      fs.mkdirSync(finalDir, { recursive: true });
+      storage.mkdir(finalDir);
       rows.sort((a, b) => a.filename.localeCompare(b.filename));
       for (const [i, r] of rows.entries()) {
         const count = Number(r.count);
         if (count === 0 && (rows.length > 1 || combos.length > 1 || partFields.length > 0)) continue;
         const name = `part-${String(i).padStart(5, "0")}-${crypto.randomUUID()}-c000.snappy.parquet`;
         const finalPath = path.join(finalDir, name);
-        fs.renameSync(r.filename, finalPath);
-        const st = fs.statSync(finalPath);
+        storage.rename(r.filename, finalPath);
+        const st = storage.stat(finalPath)!;
         const rel = relDir ? `${relDir}/${name}` : name;
         result.adds.push({
           path: encodeDataPath(rel),
@@ -112,20 +116,42 @@ export async function writeDataFiles(
     }
   } catch (e) {
     // Nothing was committed: take back the files this call placed.
-    for (const a of result.adds) fs.rmSync(path.join(tableRoot, decodeURIComponent(a.path)), { force: true });
+    discardFiles(tableRoot, result.adds, storage);
     throw e;
   } finally {
-    fs.rmSync(staging, { recursive: true, force: true });
+    storage.remove(staging, { recursive: true });
   }
   // An empty write still produces one empty file per call in DuckDB: drop it, it carries no rows.
   if (result.numOutputRows === 0) {
-    for (const a of result.adds) fs.rmSync(path.join(tableRoot, decodeURIComponent(a.path)), { force: true });
+    discardFiles(tableRoot, result.adds, storage);
     return { adds: [], numOutputRows: 0, numOutputBytes: 0 };
   }
   return result;
 }
 
 /** Deletes files written by writeDataFiles when their commit did not happen. */
-export function discardFiles(tableRoot: string, adds: { path: string }[]): void {
-  for (const a of adds) fs.rmSync(path.join(tableRoot, decodeURIComponent(a.path)), { force: true });
+export function discardFiles(tableRoot: string, adds: { path: string }[], storage: Storage = defaultStorage): void {
+  for (const a of adds) storage.remove(path.join(tableRoot, decodeURIComponent(a.path)));
+}
+
+/**
+ * A staging folder of this process in the table root, made on first use (only large inputs need
+ * one) and removed by remove(); after a crash, the next writer recognises it by its pid.
+ */
+export class Staging {
+  private made?: string;
+  constructor(readonly tableRoot: string, readonly storage: Storage = defaultStorage) {}
+
+  dir(): string {
+    if (!this.made) {
+      this.made = stagingPathIn(this.tableRoot);
+      this.storage.mkdir(this.made);
+    }
+    return this.made;
+  }
+
+  remove(): void {
+    if (this.made) this.storage.remove(this.made, { recursive: true });
+    this.made = undefined;
+  }
 }

@@ -3,12 +3,11 @@
  * RoaringBitmapArray — inline (Z85 in the log), in a file next to the data (by UUID), or at an
  * absolute path — holding the row indexes of the file that are deleted.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { RoaringBitmap32 } from "roaring";
 import { StreamlabError } from "../errors";
 import type { DeletionVectorDescriptor } from "./actions";
-import { resolveDataPath } from "./storage";
+import { defaultStorage, resolveDataPath, type Storage } from "./storage";
 
 const Z85 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
 const Z85_INDEX = new Map([...Z85].map((c, i) => [c, i]));
@@ -82,7 +81,7 @@ export function parseRoaringArray(buf: Buffer): bigint[] | number[] {
 }
 
 /** The deleted row indexes (0-based, within the data file) of a descriptor. */
-export function readDeletionVector(tableRoot: string, dv: DeletionVectorDescriptor): number[] {
+export function readDeletionVector(tableRoot: string, dv: DeletionVectorDescriptor, storage: Storage = defaultStorage): number[] {
   let bitmap: Buffer;
   if (dv.storageType === "i") {
     bitmap = z85Decode(dv.pathOrInlineDv).subarray(0, dv.sizeInBytes);
@@ -90,7 +89,7 @@ export function readDeletionVector(tableRoot: string, dv: DeletionVectorDescript
     const file = dvFilePath(tableRoot, dv);
     let data: Buffer;
     try {
-      data = fs.readFileSync(file);
+      data = storage.readBytes(file);
     } catch (e) {
       throw dvError(`the file ${file} is missing or unreadable (${(e as Error).message}).`);
     }

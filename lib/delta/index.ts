@@ -7,6 +7,8 @@ export { DeltaTable, type ReadOptions } from "./table";
 export { DeltaCatalog } from "./catalog";
 export { type HistoryEntry } from "./history";
 export type { WriteOptions, WriteResult, SaveMode } from "./write";
+export type { CreateTableOptions } from "./create";
+export type { CommitEntry } from "./commit-range";
 export type { MergeClause, MergeOptions, MergeResult } from "./operations/merge";
 export type { VacuumOptions, VacuumResult } from "./operations/vacuum";
 export { parseDdl, schemaDdl } from "./ddl";

@@ -3,14 +3,16 @@
  * it that together make up one version of a table. Built from one listing of `_delta_log/`;
  * `_last_checkpoint` is a hint, trusted only when the listing agrees with it.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { StreamlabError } from "../errors";
-import { logDir } from "./storage";
+import { LAST_CHECKPOINT, logDir, parseLogPath } from "./log-path";
+import { defaultStorage, type Storage } from "./storage";
 
 export interface CommitFile {
   version: number;
   path: string;
+  /** The file's modification time: a commit's timestamp when its commitInfo has none. */
+  readonly mtimeMs: number;
 }
 
 export interface CheckpointFile {
@@ -25,6 +27,8 @@ export interface LogListing {
   commits: CommitFile[];
   checkpoints: CheckpointFile[];
   lastCheckpoint?: LastCheckpointHint;
+  /** The storage the listing came from; everything read for this table goes through it. */
+  storage: Storage;
 }
 
 export interface LastCheckpointHint {
@@ -46,19 +50,10 @@ export interface LogSegment {
   listing: LogListing;
 }
 
-const COMMIT = /^(\d{20})\.json$/;
-const CLASSIC = /^(\d{20})\.checkpoint\.parquet$/;
-const MULTI = /^(\d{20})\.checkpoint\.(\d{10})\.(\d{10})\.parquet$/;
-const V2 = /^(\d{20})\.checkpoint\.([0-9a-fA-F-]{36})\.(json|parquet)$/;
-
 /** Lists `_delta_log/` once. Throws DELTA_TABLE_NOT_FOUND when there is no log. */
-export function listLog(tableRoot: string): LogListing {
+export function listLog(tableRoot: string, storage: Storage = defaultStorage): LogListing {
   const dir = logDir(tableRoot);
-  let names: string[];
-  try {
-    if (!fs.statSync(dir).isDirectory()) throw new Error("not a directory");
-    names = fs.readdirSync(dir);
-  } catch {
+  if (!storage.stat(dir)?.isDirectory) {
     throw new StreamlabError("DELTA_TABLE_NOT_FOUND", `No Delta table at ${tableRoot}: there is no _delta_log directory.`, {
       hint: "Check the path, or create the table first (a Delta table is a folder with a _delta_log/ inside).",
       details: { path: tableRoot },
@@ -67,18 +62,20 @@ export function listLog(tableRoot: string): LogListing {
   const commits: CommitFile[] = [];
   const multi = new Map<string, { version: number; total: number; parts: Map<number, string> }>();
   const checkpoints: CheckpointFile[] = [];
-  for (const name of names) {
-    let m: RegExpExecArray | null;
-    if ((m = COMMIT.exec(name))) commits.push({ version: Number(m[1]), path: path.join(dir, name) });
-    else if ((m = CLASSIC.exec(name))) checkpoints.push({ version: Number(m[1]), paths: [path.join(dir, name)], kind: "classic" });
-    else if ((m = V2.exec(name))) checkpoints.push({ version: Number(m[1]), paths: [path.join(dir, name)], kind: "v2" });
-    else if ((m = MULTI.exec(name))) {
-      const version = Number(m[1]);
-      const total = Number(m[3]);
+  for (const entry of storage.list(dir)) {
+    const parsed = parseLogPath(entry.name);
+    if (!parsed) continue;
+    const { version } = parsed;
+    if (parsed.kind === "commit") {
+      commits.push({ version, path: entry.path, get mtimeMs() { return entry.mtimeMs; } });
+    } else if (parsed.kind === "checkpoint") checkpoints.push({ version, paths: [entry.path], kind: "classic" });
+    else if (parsed.kind === "v2-checkpoint") checkpoints.push({ version, paths: [entry.path], kind: "v2" });
+    else if (parsed.kind === "multi-part-checkpoint") {
+      const total = parsed.parts!;
       const key = `${version}/${total}`;
-      const entry = multi.get(key) ?? { version, total, parts: new Map<number, string>() };
-      entry.parts.set(Number(m[2]), path.join(dir, name));
-      multi.set(key, entry);
+      const e = multi.get(key) ?? { version, total, parts: new Map<number, string>() };
+      e.parts.set(parsed.part!, entry.path);
+      multi.set(key, e);
     }
   }
   // A multi-part checkpoint counts only when every part is there (a writer may have crashed mid-way).
@@ -91,15 +88,16 @@ export function listLog(tableRoot: string): LogListing {
   // Newest first; at one version prefer V2, then multi-part, then classic (all are equivalent).
   const rank = { v2: 0, "multi-part": 1, classic: 2 } as const;
   checkpoints.sort((a, b) => b.version - a.version || rank[a.kind] - rank[b.kind]);
-  return { tableRoot, commits, checkpoints, lastCheckpoint: readLastCheckpoint(dir, checkpoints) };
+  return { tableRoot, commits, checkpoints, lastCheckpoint: readLastCheckpoint(dir, checkpoints, storage), storage };
 }
 
-function readLastCheckpoint(dir: string, checkpoints: CheckpointFile[]): LastCheckpointHint | undefined {
-  const file = path.join(dir, "_last_checkpoint");
-  if (!fs.existsSync(file)) return undefined;
+/** `_last_checkpoint` is only a hint: a garbled or stale one is reported, never fatal (the listing decides). */
+function readLastCheckpoint(dir: string, checkpoints: CheckpointFile[], storage: Storage): LastCheckpointHint | undefined {
+  const file = path.join(dir, LAST_CHECKPOINT);
+  if (!storage.exists(file)) return undefined;
   let hint: LastCheckpointHint;
   try {
-    const j = JSON.parse(fs.readFileSync(file, "utf8")) as { version?: unknown; parts?: number; v2Checkpoint?: { path?: string } };
+    const j = JSON.parse(storage.readText(file)) as { version?: unknown; parts?: number; v2Checkpoint?: { path?: string } };
     if (typeof j.version !== "number") throw new Error("no version");
     hint = { version: j.version, parts: j.parts, v2Path: j.v2Checkpoint?.path };
   } catch {

@@ -5,11 +5,11 @@
  * large tables never pass through JavaScript.
  */
 import type { Duck, Row } from "../duck";
-import { sqlString } from "../duck";
+import { sqlString, sqlIdent } from "../duck";
 import { StreamlabError } from "../errors";
 import type { AddFile } from "./actions";
 import { readDeletionVector } from "./deletion-vectors";
-import { duckType, isArray, isMap, isStruct, logicalExpr, physicalName, quoteIdent, type ColumnMappingMode, type StructField } from "./schema";
+import { duckType, isArray, isMap, isStruct, logicalExpr, physicalName, type ColumnMappingMode, type StructField } from "./schema";
 import { mayMatch, parseConjuncts } from "./skipping";
 import type { Snapshot } from "./snapshot";
 
@@ -60,7 +60,7 @@ export class DeltaScan {
 
   /** A DuckDB view over the scan, for SQL in notebooks and pipelines. */
   async createView(name: string): Promise<string> {
-    await this.duck.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(name)} AS ${this.sql}`);
+    await this.duck.run(`CREATE OR REPLACE TEMP VIEW ${sqlIdent(name)} AS ${this.sql}`);
     return name;
   }
 
@@ -83,7 +83,7 @@ export class DeltaScan {
 
 /** A typed NULL column, for columns no file has. */
 function nullColumn(f: StructField, mode: ColumnMappingMode): string {
-  return `CAST(NULL AS ${duckType(f.type, mode)}) AS ${quoteIdent(f.name)}`;
+  return `CAST(NULL AS ${duckType(f.type, mode)}) AS ${sqlIdent(f.name)}`;
 }
 
 /** A partition value (a string in the log) as a SQL expression of the column's type. */
@@ -116,7 +116,7 @@ export async function planScan(snapshot: Snapshot, duck: Duck, options: ScanOpti
   const id = ++scanCounter;
   const temps: string[] = [];
   const outer = (inner: string) => {
-    const projection = [...wanted, ...info].map(quoteIdent).join(", ");
+    const projection = [...wanted, ...info].map(sqlIdent).join(", ");
     return `SELECT ${projection} FROM (${inner}) AS t${options.filter ? ` WHERE ${options.filter}` : ""}`;
   };
   const metrics: ScanMetrics = { totalFiles: candidates.length, filesSelected: files.length, filesSkipped: candidates.length - files.length, deletionVectors: 0, planningMs: 0 };
@@ -151,7 +151,7 @@ export async function planScan(snapshot: Snapshot, duck: Duck, options: ScanOpti
     await duck.run(`CREATE TEMP TABLE ${dvTable} (filename VARCHAR, row_idx BIGINT)`);
     temps.push(dvTable);
     const rows: unknown[][] = [];
-    for (const { a, p } of withDv) for (const r of readDeletionVector(snapshot.tableRoot, a.deletionVector!)) rows.push([p, r]);
+    for (const { a, p } of withDv) for (const r of readDeletionVector(snapshot.tableRoot, a.deletionVector!, snapshot.storage)) rows.push([p, r]);
     await appendRows(duck, dvTable, rows);
     metrics.deletionVectors = withDv.length;
   }
@@ -161,13 +161,13 @@ export async function planScan(snapshot: Snapshot, duck: Duck, options: ScanOpti
   const available = new Set((await duck.describe(`SELECT * FROM ${reader}`)).map((c) => c.name));
   const select = fields.map((f) => {
     const pi = partitionColumns.indexOf(f.name);
-    if (pi >= 0) return `${partitionExpr(`f.p${pi}`, f)} AS ${quoteIdent(f.name)}`;
+    if (pi >= 0) return `${partitionExpr(`f.p${pi}`, f)} AS ${sqlIdent(f.name)}`;
     const phys = physicalName(f, mode);
     if (!available.has(phys)) return nullColumn(f, mode);
-    const col = `d.${quoteIdent(phys)}`;
+    const col = `d.${sqlIdent(phys)}`;
     const nested = isStruct(f.type) || isArray(f.type) || isMap(f.type);
     const expr = nested ? logicalExpr(col, f.type, mode) : `CAST(${col} AS ${duckType(f.type)})`;
-    return `${expr} AS ${quoteIdent(f.name)}`;
+    return `${expr} AS ${sqlIdent(f.name)}`;
   });
   if (options.withFileInfo) select.push(`d.filename AS ${FILE_COLUMN}`, `d.file_row_number AS ${ROW_COLUMN}`);
   let inner = `SELECT ${select.join(", ")} FROM ${reader} AS d JOIN ${filesTable} AS f ON d.filename = f.filename`;

@@ -2,6 +2,7 @@
  * Delta table schemas (PROTOCOL.md, "Schema Serialization Format"): parsing, the DuckDB type of
  * each Delta type, and column mapping (logical names over physical Parquet names and ids).
  */
+import { sqlIdent } from "../duck";
 import { StreamlabError } from "../errors";
 
 export type PrimitiveType =
@@ -56,10 +57,6 @@ export function isMap(t: DeltaType): t is MapType {
 
 const DECIMAL = /^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$/;
 
-export function quoteIdent(s: string): string {
-  return `"${s.replaceAll('"', '""')}"`;
-}
-
 /** The DuckDB type for a Delta type. `physical` uses physical (column-mapped) names inside structs. */
 export function duckType(t: DeltaType, mode: ColumnMappingMode = "none", physical = false): string {
   if (typeof t === "string") {
@@ -84,7 +81,7 @@ export function duckType(t: DeltaType, mode: ColumnMappingMode = "none", physica
     throw new StreamlabError("DELTA_UNSUPPORTED_FEATURE", `The schema uses the type "${t}", which Streamlab cannot read.`, { details: { feature: `type ${t}` } });
   }
   if (isStruct(t)) {
-    return `STRUCT(${t.fields.map((f) => `${quoteIdent(physical ? physicalName(f, mode) : f.name)} ${duckType(f.type, mode, physical)}`).join(", ")})`;
+    return `STRUCT(${t.fields.map((f) => `${sqlIdent(physical ? physicalName(f, mode) : f.name)} ${duckType(f.type, mode, physical)}`).join(", ")})`;
   }
   if (isArray(t)) return `${duckType(t.elementType, mode, physical)}[]`;
   if (isMap(t)) return `MAP(${duckType(t.keyType, mode, physical)}, ${duckType(t.valueType, mode, physical)})`;
@@ -179,7 +176,7 @@ function needsRename(t: DeltaType, mode: ColumnMappingMode): boolean {
 export function logicalExpr(expr: string, t: DeltaType, mode: ColumnMappingMode, depth = 0): string {
   if (!needsRename(t, mode)) return expr;
   if (isStruct(t)) {
-    const parts = t.fields.map((f) => `${quoteIdent(f.name)} := ${logicalExpr(`(${expr}).${quoteIdent(physicalName(f, mode))}`, f.type, mode, depth + 1)}`);
+    const parts = t.fields.map((f) => `${sqlIdent(f.name)} := ${logicalExpr(`(${expr}).${sqlIdent(physicalName(f, mode))}`, f.type, mode, depth + 1)}`);
     return `CASE WHEN (${expr}) IS NULL THEN NULL ELSE struct_pack(${parts.join(", ")}) END`;
   }
   const v = `x${depth}`;

@@ -1,26 +1,263 @@
 /**
- * The storage side of the Delta "engine": listing and reading log files on the local file
- * system, and resolving the (URL-encoded, relative or absolute) paths found in the log.
+ * The storage side of the Delta "engine" (delta-kernel-rs's StorageHandler): the one place the
+ * protocol code reaches the file system — listing, reading, put-if-absent, atomic replace,
+ * rename, remove — plus resolving the (URL-encoded, relative or absolute) paths of the log.
  */
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { StreamlabError, messageOf } from "../errors";
+import { createFileExclusive, writeFileAtomic } from "../util/atomic-file";
 
-export const LOG_DIR = "_delta_log";
-
-export function logDir(tableRoot: string): string {
-  return path.join(tableRoot, LOG_DIR);
+/** One entry of a folder listing. `size` and `mtimeMs` are read on first use (a log can hold thousands of files). */
+export interface FileEntry {
+  name: string;
+  path: string;
+  isDirectory: boolean;
+  readonly size: number;
+  readonly mtimeMs: number;
 }
 
-/** Reads a text file, with a clear error naming it. */
-export function readText(file: string): string {
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch (e) {
-    throw new StreamlabError("IO_ERROR", `Cannot read ${file}: ${messageOf(e)}.`, { cause: e });
+/** What the protocol code needs from a file system. Every failure is a StreamlabError naming the file. */
+export interface Storage {
+  /** The entries of `dir`, sorted by name. Throws PATH_NOT_FOUND when `dir` is not a folder. */
+  list(dir: string): FileEntry[];
+  /** The entry at `p`, or undefined when nothing is there. */
+  stat(p: string): FileEntry | undefined;
+  exists(p: string): boolean;
+  readText(p: string): string;
+  readBytes(p: string): Buffer;
+  /** Creates `p` with `data` only if nothing has that name (a fully written, fsynced temp file is hard-linked); false when present. */
+  putIfAbsent(p: string, data: string | Buffer, mtime?: Date): boolean;
+  /** Replaces `p` atomically: temp file, fsync, rename. Readers see the old or the new content, never half. */
+  writeAtomic(p: string, text: string): void;
+  /** A plain write, no fsync: only for a writer's own temporaries, which no reader ever sees. */
+  writeTemporary(p: string, data: string | Buffer): void;
+  /** Flushes a file written by someone else (DuckDB) to disk before it is renamed into place. */
+  sync(p: string): void;
+  rename(from: string, to: string): void;
+  /** Removes a file or (recursive) a folder; nothing there is fine. */
+  remove(p: string, options?: { recursive?: boolean }): void;
+  /** Removes `dir` only if it is empty; true when it did. */
+  removeEmptyDir(dir: string): boolean;
+  mkdir(dir: string): void;
+  setTimes(p: string, mtime: Date): void;
+}
+
+function ioError(what: string, p: string, e: unknown): StreamlabError {
+  return new StreamlabError("IO_ERROR", `Cannot ${what} ${p}: ${messageOf(e)}.`, {
+    hint: "Check that the path exists, is readable and writable, and that the disk is not full.",
+    cause: e,
+    details: { path: p },
+  });
+}
+
+class LocalEntry implements FileEntry {
+  private st?: fs.Stats;
+  constructor(readonly name: string, readonly path: string, readonly isDirectory: boolean, st?: fs.Stats) {
+    this.st = st;
+  }
+  private stats(): fs.Stats {
+    if (!this.st) {
+      try {
+        this.st = fs.statSync(this.path);
+      } catch (e) {
+        throw ioError("stat", this.path, e);
+      }
+    }
+    return this.st;
+  }
+  get size(): number {
+    return this.stats().size;
+  }
+  get mtimeMs(): number {
+    return this.stats().mtimeMs;
   }
 }
+
+/** The local file system. */
+export class LocalStorage implements Storage {
+  list(dir: string): FileEntry[] {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") throw new StreamlabError("PATH_NOT_FOUND", `No folder at ${dir}.`, { cause: e, details: { path: dir } });
+      throw ioError("list", dir, e);
+    }
+    return entries
+      .map((e) => new LocalEntry(e.name, path.join(dir, e.name), e.isDirectory()))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  stat(p: string): FileEntry | undefined {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+      throw ioError("stat", p, e);
+    }
+    return new LocalEntry(path.basename(p), p, st.isDirectory(), st);
+  }
+
+  exists(p: string): boolean {
+    return this.stat(p) !== undefined;
+  }
+
+  readText(p: string): string {
+    try {
+      return fs.readFileSync(p, "utf8");
+    } catch (e) {
+      throw ioError("read", p, e);
+    }
+  }
+
+  readBytes(p: string): Buffer {
+    try {
+      return fs.readFileSync(p);
+    } catch (e) {
+      throw ioError("read", p, e);
+    }
+  }
+
+  putIfAbsent(p: string, data: string | Buffer, mtime?: Date): boolean {
+    try {
+      return createFileExclusive(p, data, mtime);
+    } catch (e) {
+      throw ioError("create", p, e);
+    }
+  }
+
+  writeAtomic(p: string, text: string): void {
+    try {
+      writeFileAtomic(p, text);
+    } catch (e) {
+      throw ioError("write", p, e);
+    }
+  }
+
+  writeTemporary(p: string, data: string | Buffer): void {
+    try {
+      fs.writeFileSync(p, data);
+    } catch (e) {
+      throw ioError("write", p, e);
+    }
+  }
+
+  sync(p: string): void {
+    try {
+      const fd = fs.openSync(p, "r+");
+      try {
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch (e) {
+      throw ioError("flush", p, e);
+    }
+  }
+
+  rename(from: string, to: string): void {
+    try {
+      fs.renameSync(from, to);
+    } catch (e) {
+      throw ioError(`move ${from} to`, to, e);
+    }
+  }
+
+  remove(p: string, options: { recursive?: boolean } = {}): void {
+    try {
+      fs.rmSync(p, { force: true, recursive: options.recursive ?? false });
+    } catch (e) {
+      throw ioError("remove", p, e);
+    }
+  }
+
+  removeEmptyDir(dir: string): boolean {
+    try {
+      fs.rmdirSync(dir);
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOTEMPTY" || code === "EEXIST" || code === "ENOENT") return false;
+      throw ioError("remove", dir, e);
+    }
+  }
+
+  mkdir(dir: string): void {
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw ioError("create the folder", dir, e);
+    }
+  }
+
+  setTimes(p: string, mtime: Date): void {
+    try {
+      fs.utimesSync(p, mtime, mtime);
+    } catch (e) {
+      throw ioError("set the time of", p, e);
+    }
+  }
+}
+
+/** The storage every table uses unless given another (tests may pass one that fails on purpose). */
+export const defaultStorage: Storage = new LocalStorage();
+
+// --- Temporary files and staging folders, owned by a process ------------------------------------
+
+/**
+ * Temporary names carry their owner's pid, so a later writer can tell a crashed writer's
+ * leftovers (owner gone) from a live writer's work in progress. `.NAME.PID.UUID.tmp` is the
+ * recipe of lib/util/atomic-file (the temp file of put-if-absent and atomic replace) and of
+ * tempPathFor; `.NAME.PID.tmp` is what older checkpoint writers left.
+ */
+const TEMP_FILE = [/^\..+\.(\d+)\.[0-9a-fA-F-]{36}\.tmp$/, /^\..+\.(\d+)\.tmp$/];
+/** `_streamlab_staging_PID_UUID` (older writers: `_streamlab_staging_UUID`, no owner recorded). */
+export const STAGING_PREFIX = "_streamlab_staging_";
+const STAGING = /^_streamlab_staging_(?:(\d+)_)?[0-9a-f-]{36}$/;
+
+/** A temporary name beside `file` owned by this process (same folder, so a rename is atomic). */
+export function tempPathFor(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomUUID()}.tmp`);
+}
+
+/** A new staging folder name under `root`, owned by this process. */
+export function stagingPathIn(root: string): string {
+  return path.join(root, `${STAGING_PREFIX}${process.pid}_${crypto.randomUUID()}`);
+}
+
+/** The owner of a temporary file or staging folder: a pid, null when the name records none, undefined when it is not one. */
+export function leftoverOwner(name: string): number | null | undefined {
+  for (const re of TEMP_FILE) {
+    const t = re.exec(name);
+    if (t) return Number(t[1]);
+  }
+  const m = STAGING.exec(name);
+  if (m) return m[1] === undefined ? null : Number(m[1]);
+  return undefined;
+}
+
+export function isStagingName(name: string): boolean {
+  return STAGING.test(name);
+}
+
+/** True while process `pid` runs on this machine (EPERM: it runs as another user). */
+export function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+// --- Paths found in the log ----------------------------------------------------------------------
 
 /**
  * Resolves a path from the log to a local file path. Relative paths are URL-encoded and

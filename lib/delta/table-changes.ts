@@ -3,14 +3,16 @@
  * versions, with `_change_type`, `_commit_version` and `_commit_timestamp`. A commit with `cdc`
  * files is read from them; otherwise its data-changing adds are inserts and its removes deletes.
  */
+import { sqlIdent } from "../duck";
 import type { Duck } from "../duck";
 import { StreamlabError } from "../errors";
-import { parseCommit, type AddFile } from "./actions";
+import type { AddFile } from "./actions";
+import { commitRange } from "./commit-range";
 import { logSegment, listLog } from "./log-segment";
 import { DeltaScan, planScan } from "./scan";
-import { quoteIdent } from "./schema";
-import { Snapshot, commitTimestamp } from "./snapshot";
-import { readText } from "./storage";
+
+import { Snapshot } from "./snapshot";
+import { defaultStorage, type Storage } from "./storage";
 
 export const CDF_COLUMNS = ["_change_type", "_commit_version", "_commit_timestamp"] as const;
 
@@ -20,8 +22,8 @@ function withSchema(base: Snapshot, fields: Snapshot["schema"]["fields"]): Snaps
   return new Snapshot(base.tableRoot, base.version, base.protocol, metadata, base.files, base.txns, base.commitInfo, base.segment, base.domains, base.tombstones);
 }
 
-export async function readChanges(tableRoot: string, duck: Duck, fromVersion: number, toVersion?: number): Promise<DeltaScan> {
-  const listing = listLog(tableRoot);
+export async function readChanges(tableRoot: string, duck: Duck, fromVersion: number, toVersion?: number, storage: Storage = defaultStorage): Promise<DeltaScan> {
+  const listing = listLog(tableRoot, storage);
   const latest = listing.commits.at(-1)?.version ?? 0;
   const to = toVersion ?? latest;
   if (!Number.isInteger(fromVersion) || fromVersion < 0 || fromVersion > to || to > latest) {
@@ -31,17 +33,15 @@ export async function readChanges(tableRoot: string, duck: Duck, fromVersion: nu
   }
   const endSnap = await Snapshot.fromSegment(logSegment(listing, to), duck);
   const schema = endSnap.schema;
-  const cols = schema.fields.map((f) => quoteIdent(f.name)).join(", ");
+  const cols = schema.fields.map((f) => sqlIdent(f.name)).join(", ");
   const parts: string[] = [];
   const temps: DeltaScan[] = [];
   // The table's configuration as of each version: replayed once at the first version, then
   // followed through the metaData actions of the commits after it.
   let configuration: Record<string, string | null> | undefined;
-  for (let v = fromVersion; v <= to; v++) {
-    const commit = listing.commits.find((c) => c.version === v);
-    if (!commit) throw new StreamlabError("DELTA_VERSION_NOT_FOUND", `The commit for version ${v} is no longer in the log; its changes cannot be read.`);
-    const actions = parseCommit(readText(commit.path), commit.path);
-    const meta = actions.find((a) => a.metaData)?.metaData;
+  for (const commit of commitRange(listing, fromVersion, to)) {
+    const v = commit.version;
+    const meta = commit.metadata;
     configuration = meta ? meta.configuration ?? {} : configuration ?? (await Snapshot.fromSegment(logSegment(listing, v), duck)).configuration;
     if (configuration["delta.enableChangeDataFeed"] !== "true") {
       throw new StreamlabError("DELTA_UNSUPPORTED_FEATURE", `The Change Data Feed is not enabled at version ${v} of ${tableRoot}.`, {
@@ -49,9 +49,9 @@ export async function readChanges(tableRoot: string, duck: Duck, fromVersion: nu
         details: { feature: "changeDataFeed" },
       });
     }
-    const ts = `epoch_ms(${Math.floor(commitTimestamp(commit.path))})::TIMESTAMPTZ`;
+    const ts = `epoch_ms(${Math.floor(commit.timestamp)})::TIMESTAMPTZ`;
     const meta2 = `${v}::BIGINT AS _commit_version, ${ts} AS _commit_timestamp`;
-    const cdc = actions.filter((a) => a.cdc).map((a) => a.cdc!);
+    const cdc = commit.cdc;
     const asAdd = (p: { path: string; partitionValues: Record<string, string | null>; size: number }): AddFile => ({ ...p, modificationTime: 0, dataChange: false });
     if (cdc.length > 0) {
       const snap = withSchema(endSnap, [...schema.fields, { name: "_change_type", type: "string", nullable: true, metadata: {} }]);
@@ -60,8 +60,8 @@ export async function readChanges(tableRoot: string, duck: Duck, fromVersion: nu
       parts.push(`SELECT ${cols}, _change_type, ${meta2} FROM (${s.sql})`);
       continue;
     }
-    const adds = actions.filter((a) => a.add?.dataChange).map((a) => a.add!);
-    const removes = actions.filter((a) => a.remove?.dataChange).map((a) => a.remove!);
+    const adds = commit.adds.filter((a) => a.dataChange);
+    const removes = commit.removes.filter((r) => r.dataChange);
     if (adds.length) {
       const s = await planScan(endSnap, duck, { files: adds });
       temps.push(s);
@@ -73,7 +73,7 @@ export async function readChanges(tableRoot: string, duck: Duck, fromVersion: nu
       parts.push(`SELECT ${cols}, 'delete' AS _change_type, ${meta2} FROM (${s.sql})`);
     }
   }
-  const empty = `SELECT ${schema.fields.map((f) => `NULL AS ${quoteIdent(f.name)}`).join(", ")}, NULL::VARCHAR AS _change_type, NULL::BIGINT AS _commit_version, NULL::TIMESTAMPTZ AS _commit_timestamp WHERE false`;
+  const empty = `SELECT ${schema.fields.map((f) => `NULL AS ${sqlIdent(f.name)}`).join(", ")}, NULL::VARCHAR AS _change_type, NULL::BIGINT AS _commit_version, NULL::TIMESTAMPTZ AS _commit_timestamp WHERE false`;
   const sql = parts.length ? parts.join("\nUNION ALL\n") : empty;
   const files = temps.flatMap((t) => t.files);
   const scan = new DeltaScan(endSnap, duck, sql, files, { totalFiles: files.length, filesSelected: files.length, filesSkipped: 0, deletionVectors: 0, planningMs: 0 }, []);

@@ -2,6 +2,8 @@
 import * as path from "node:path";
 import { duck as sharedDuck, type Duck, type Row } from "../duck";
 import type { DataInput } from "../sql-input";
+import { commitRange, type CommitEntry } from "./commit-range";
+import { createTable, type CreateTableOptions } from "./create";
 import { history, type HistoryEntry } from "./history";
 import { deleteWhere, type DeleteResult } from "./operations/delete";
 import { merge, type MergeOptions, type MergeResult } from "./operations/merge";
@@ -10,6 +12,7 @@ import { restore, type RestoreResult } from "./operations/restore";
 import { updateWhere, type UpdateResult } from "./operations/update";
 import { vacuum, type VacuumOptions, type VacuumResult } from "./operations/vacuum";
 import { planScan, type DeltaScan, type ScanOptions } from "./scan";
+import type { StructType } from "./schema";
 import { Snapshot, type SnapshotOptions } from "./snapshot";
 import { readChanges } from "./table-changes";
 import { writeDelta, type WriteOptions, type WriteResult } from "./write";
@@ -24,6 +27,16 @@ export class DeltaTable {
 
   static forPath(tablePath: string, duck?: Duck): DeltaTable {
     return new DeltaTable(tablePath, duck);
+  }
+
+  /**
+   * Creates an empty table (version 0) with `schema` (Spark DDL such as "id BIGINT NOT NULL,
+   * name STRING", or a Delta struct). Throws DELTA_TABLE_ALREADY_EXISTS when one is there,
+   * unless `ifNotExists`.
+   */
+  static async create(tablePath: string, schema: string | StructType, options: CreateTableOptions = {}): Promise<DeltaTable> {
+    await createTable(tablePath, schema, options);
+    return new DeltaTable(tablePath, options.duck);
   }
 
   async duck(): Promise<Duck> {
@@ -54,6 +67,15 @@ export class DeltaTable {
 
   history(limit?: number): HistoryEntry[] {
     return history(this.path, limit);
+  }
+
+  /**
+   * The commits from `fromVersion` to `toVersion` (default: the latest), oldest first, each
+   * read once: its commitInfo (timestamp, operation, parameters, metrics) and its actions (adds,
+   * removes, cdc files, metadata and protocol changes).
+   */
+  changes(fromVersion: number, toVersion?: number): CommitEntry[] {
+    return commitRange(this.path, fromVersion, toVersion);
   }
 
   /** Appends (or overwrites, creates…) rows from a query, a view, a file or an array of rows. */

@@ -7,22 +7,24 @@
  * appends commute and retry at the next version, real conflicts fail.
  */
 import * as crypto from "node:crypto";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import type { Duck } from "../duck";
 import { StreamlabError, messageOf } from "../errors";
-import { parseCommit, type Action, type AddFile, type CommitInfo } from "./actions";
+import type { Action, AddFile, CommitInfo } from "./actions";
 import { writeCheckpoint } from "./checkpoint-writer";
+import { readCommitFile } from "./commit-range";
 import { cleanupExpiredLogs } from "./log-cleanup";
+import { cleanupLeftovers } from "./leftovers";
+import { fileActionKey } from "./log-replay";
+import { commitPath, logDir } from "./log-path";
 import { listLog } from "./log-segment";
 import { mayMatch, parseConjuncts } from "./skipping";
 import { parseSchema } from "./schema";
-import { Snapshot, fileActionKey } from "./snapshot";
-import { logDir, readText } from "./storage";
+import { Snapshot } from "./snapshot";
+import { defaultStorage, type Storage } from "./storage";
 import { ENGINE_INFO } from "./version";
-import { createFileExclusive } from "../util/atomic-file";
 
-export type IsolationLevel = "Serializable" | "WriteSerializable";
+/** SnapshotIsolation is what a rearrangement (all actions dataChange=false, e.g. OPTIMIZE) commits with. */
+export type IsolationLevel = "Serializable" | "WriteSerializable" | "SnapshotIsolation";
 
 export interface TransactionOptions {
   /** The commitInfo operation, e.g. "WRITE", "DELETE", "MERGE". */
@@ -35,6 +37,8 @@ export interface TransactionOptions {
   /** How many times to retry after losing a race to another writer. Default 100. */
   maxRetries?: number;
   userMetadata?: string;
+  /** Where the table lives when the transaction creates it (otherwise the snapshot's storage). */
+  storage?: Storage;
 }
 
 export interface CommitResult {
@@ -55,6 +59,7 @@ export class Transaction {
   private readonly readPredicates: string[] = [];
   readonly readVersion: number;
   readonly txnId = crypto.randomUUID();
+  readonly storage: Storage;
 
   constructor(
     readonly tableRoot: string,
@@ -64,6 +69,7 @@ export class Transaction {
     readonly options: TransactionOptions,
   ) {
     this.readVersion = snapshot?.version ?? -1;
+    this.storage = snapshot?.storage ?? options.storage ?? defaultStorage;
   }
 
   /** Marks `files` as read with `predicate` (undefined: the whole table). */
@@ -85,6 +91,20 @@ export class Transaction {
     return this.readPredicates.length === 0 && this.actions.every((a) => !a.remove && !(a.add && !a.add.dataChange));
   }
 
+  /**
+   * True when the transaction only rearranges data (every add and remove has dataChange=false,
+   * no metadata or protocol change): OPTIMIZE. The rows it reads are the rows it writes back, so
+   * files others append meanwhile are no conflict — only losing a file it read is.
+   */
+  get isRearrangement(): boolean {
+    const files = this.actions.filter((a) => a.add || a.remove);
+    return files.length > 0 && this.actions.every((a) => (a.add && !a.add.dataChange) || (a.remove && !a.remove.dataChange));
+  }
+
+  private get isolationLevel(): IsolationLevel {
+    return this.options.isolationLevel ?? (this.isRearrangement ? "SnapshotIsolation" : "Serializable");
+  }
+
   /** Already committed by an earlier run with the same (appId, version)? */
   alreadyCommitted(snapshot: Snapshot | undefined = this.snapshot): boolean {
     const { txnAppId, txnVersion } = this.options;
@@ -99,8 +119,8 @@ export class Transaction {
     const body: Action[] = [...this.actions];
     if (txnAppId !== undefined && txnVersion !== undefined) body.push({ txn: { appId: txnAppId, version: txnVersion, lastUpdated: Date.now() } });
     const maxRetries = this.options.maxRetries ?? 100;
-    const dir = logDir(this.tableRoot);
-    fs.mkdirSync(dir, { recursive: true });
+    this.storage.mkdir(logDir(this.tableRoot));
+    this.removeLeftovers();
     let version = this.readVersion + 1;
     for (let attempt = 1; ; attempt++) {
       const commitInfo: CommitInfo = {
@@ -108,7 +128,7 @@ export class Transaction {
         operation: this.options.operation,
         operationParameters: this.options.operationParameters ?? {},
         ...(this.readVersion >= 0 ? { readVersion: this.readVersion } : {}),
-        isolationLevel: this.options.isolationLevel ?? "Serializable",
+        isolationLevel: this.isolationLevel,
         isBlindAppend: this.isBlindAppend,
         operationMetrics: Object.fromEntries(Object.entries(operationMetrics).map(([k, v]) => [k, String(v)])),
         engineInfo: ENGINE_INFO,
@@ -116,17 +136,17 @@ export class Transaction {
         ...(this.options.userMetadata ? { userMetadata: this.options.userMetadata } : {}),
       };
       const text = [{ commitInfo }, ...body].map((a) => JSON.stringify(a)).join("\n") + "\n";
-      if (putIfAbsent(path.join(dir, commitName(version)), text)) {
+      if (this.storage.putIfAbsent(commitPath(this.tableRoot, version), text)) {
         const checkpointed = await this.afterCommit(version);
         return { version, skipped: false, attempts: attempt, checkpointed };
       }
       // Another writer took `version`: check every commit since our read against what we did.
-      const latest = listLog(this.tableRoot).commits.at(-1)?.version ?? version;
-      for (let v = version; v <= latest; v++) {
-        const file = path.join(dir, commitName(v));
-        const winner = parseCommit(readText(file), file);
-        const skipped = this.checkConflicts(v, winner);
-        if (skipped) return { version: v, skipped: true, attempts: attempt, checkpointed: false };
+      const listing = listLog(this.tableRoot, this.storage);
+      const latest = listing.commits.at(-1)?.version ?? version;
+      for (const c of listing.commits.filter((x) => x.version >= version)) {
+        const winner = readCommitFile(c, this.storage).actions;
+        const skipped = this.checkConflicts(c.version, winner);
+        if (skipped) return { version: c.version, skipped: true, attempts: attempt, checkpointed: false };
       }
       version = latest + 1;
       if (attempt >= maxRetries) {
@@ -141,11 +161,18 @@ export class Transaction {
 
   /** Throws on a real conflict with the winning commit `v`; returns true when our txn was already committed by it. */
   private checkConflicts(v: number, winner: Action[]): boolean {
-    const conflict = (what: string, code: "DELTA_CONCURRENT_MODIFICATION" | "DELTA_CONCURRENT_APPEND" = "DELTA_CONCURRENT_MODIFICATION") =>
+    const conflict = (what: string, code: "DELTA_CONCURRENT_MODIFICATION" | "DELTA_CONCURRENT_APPEND" | "DELTA_CONCURRENT_DELETE_READ" = "DELTA_CONCURRENT_MODIFICATION") =>
       new StreamlabError(code, `A concurrent transaction committed version ${v} of ${this.tableRoot} first and ${what}.`, {
         hint: "Re-run the operation on the new version of the table.",
         details: { winningVersion: v },
       });
+    // Creating the table: whoever committed first created it, so there is nothing to merge with.
+    if (this.readVersion < 0) {
+      throw new StreamlabError("DELTA_TABLE_ALREADY_EXISTS", `Another writer created ${this.tableRoot} first (version ${v} is committed).`, {
+        hint: "Read the new table and write to it: writes through writeDelta do this by themselves.",
+        details: { winningVersion: v },
+      });
+    }
     const info = winner.find((a) => a.commitInfo)?.commitInfo;
     for (const a of winner) {
       if (a.txn && a.txn.appId === this.options.txnAppId && this.options.txnVersion !== undefined) {
@@ -158,13 +185,19 @@ export class Transaction {
     for (const a of winner) {
       if (!a.remove) continue;
       const key = fileActionKey(this.tableRoot, a.remove.path, a.remove.deletionVector);
+      // A rearrangement's inputs are gone: it would bring back rows the winner removed or changed.
+      if (this.isRearrangement && this.readFiles.has(key)) {
+        throw conflict(`removed ${a.remove.path}, which this ${this.options.operation} read and rewrites`, "DELTA_CONCURRENT_DELETE_READ");
+      }
       if (ourRemoves.has(key)) throw conflict(`also removed ${a.remove.path}, which this transaction removes`);
       if (this.readFiles.has(key)) throw conflict(`removed ${a.remove.path}, which this transaction read`);
     }
+    // Snapshot isolation: new files of the winner cannot change what a rearrangement rewrites.
+    if (this.isolationLevel === "SnapshotIsolation") return false;
     // New data in what we read: a conflict, unless it is a blind append and our isolation allows it.
     if (this.readPredicates.length > 0 && this.snapshot) {
       const blind = info?.isBlindAppend === true;
-      if (blind && (this.options.isolationLevel ?? "Serializable") === "WriteSerializable") return false;
+      if (blind && this.isolationLevel === "WriteSerializable") return false;
       const schema = parseSchema(this.snapshot.metadata.schemaString);
       for (const a of winner) {
         if (!a.add || !a.add.dataChange) continue;
@@ -175,14 +208,23 @@ export class Transaction {
     return false;
   }
 
+  /** A write is when crashed writers' staging folders and temporaries go; housekeeping never fails the commit. */
+  private removeLeftovers(): void {
+    try {
+      cleanupLeftovers(this.tableRoot, this.storage);
+    } catch (e) {
+      process.emitWarning(`Streamlab: could not remove the leftovers of crashed writers in ${this.tableRoot}: ${messageOf(e)} (the table is fine; the next write tries again).`);
+    }
+  }
+
   /** Checkpoint every delta.checkpointInterval commits; a failure here never fails the commit. */
   private async afterCommit(version: number): Promise<boolean> {
     const interval = Number(this.snapshotConfig()["delta.checkpointInterval"] ?? 10) || 10;
     if (version === 0 || version % interval !== 0) return false;
     try {
-      const snap = await Snapshot.load(this.tableRoot, { version, duck: this.duck });
+      const snap = await Snapshot.load(this.tableRoot, { version, duck: this.duck, storage: this.storage });
       await writeCheckpoint(snap, this.duck);
-      cleanupExpiredLogs(this.tableRoot, version, snap.configuration);
+      cleanupExpiredLogs(this.tableRoot, version, snap.configuration, Date.now(), this.storage);
       return true;
     } catch (e) {
       process.emitWarning(`Streamlab: could not write the checkpoint for version ${version} of ${this.tableRoot}: ${messageOf(e)} (the table is fine; the next checkpoint will cover it).`);
@@ -193,18 +235,5 @@ export class Transaction {
   private snapshotConfig(): Record<string, string | null> {
     const meta = this.actions.find((a) => a.metaData)?.metaData ?? this.snapshot?.metadata;
     return meta?.configuration ?? {};
-  }
-}
-
-export function commitName(version: number): string {
-  return `${String(version).padStart(20, "0")}.json`;
-}
-
-/** Creates `file` with `text` only if no file of that name exists; false when it does. */
-export function putIfAbsent(file: string, text: string): boolean {
-  try {
-    return createFileExclusive(file, text);
-  } catch (e) {
-    throw new StreamlabError("IO_ERROR", `Cannot create ${file}: ${messageOf(e)}.`, { cause: e });
   }
 }

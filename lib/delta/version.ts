@@ -1,11 +1,11 @@
 /** Streamlab's version, as written into commitInfo.engineInfo. */
-import * as fs from "node:fs";
 import * as path from "node:path";
+import { defaultStorage } from "./storage";
 
 function readVersion(): string {
   for (const p of [path.join(__dirname, "..", "..", "package.json"), path.join(__dirname, "..", "..", "..", "package.json")]) {
     try {
-      const pkg = JSON.parse(fs.readFileSync(p, "utf8"));
+      const pkg = JSON.parse(defaultStorage.readText(p));
       if (pkg.name === "streamlab") return pkg.version;
     } catch {
       /* try the next location */

@@ -3,26 +3,25 @@
  * query, a view, a file or rows — with schema enforcement and evolution, constraints, partitioning,
  * idempotent (txnAppId, txnVersion) writes and optimistic concurrency.
  */
-import * as crypto from "node:crypto";
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { duck as sharedDuck, type Duck } from "../duck";
-import { StreamlabError } from "../errors";
+import { duck as sharedDuck, type Duck, sqlIdent } from "../duck";
+import { StreamlabError, isStreamlabError } from "../errors";
 import { toSql, type DataInput } from "../sql-input";
 import { faultPoint } from "../util/fault";
-import type { Action, Metadata } from "./actions";
+import type { Action, AddFile, Metadata } from "./actions";
 import { enforceConstraints, hasConstraints } from "./constraints";
-import { discardFiles, writeDataFiles } from "./data-files";
-import { parseDdl } from "./ddl";
-import { listLog } from "./log-segment";
-import { fileList, matchFiles, removeAction, tableColumns } from "./operations/rewrite";
-import { FILE_COLUMN } from "./scan";
-import { duckType, quoteIdent, type StructType } from "./schema";
-import { planSchema, schemaFromColumns } from "./schema-check";
+import { checkTarget, metadataActions, newMetadata, resolveSchema } from "./create";
+import { Staging, discardFiles, writeDataFiles } from "./data-files";
+import { logDir } from "./log-path";
+import { removeAction, rewriteFiles, inFiles, tableColumns } from "./operations/rewrite";
+import { duckType, type StructType } from "./schema";
+import { planSchema, schemaFromColumns, type SourceColumn } from "./schema-check";
 import { Snapshot } from "./snapshot";
-import { logDir } from "./storage";
-import { checkWritable, minimalProtocol } from "./table-features";
+import { defaultStorage, type Storage } from "./storage";
+import { checkWritable } from "./table-features";
 import { Transaction, type IsolationLevel } from "./transaction";
+
+export { checkTarget, newMetadata, resolveSchema };
 
 export type SaveMode = "append" | "overwrite" | "errorIfExists" | "ignore";
 
@@ -57,6 +56,8 @@ export interface WriteOptions {
   name?: string;
   description?: string;
   duck?: Duck;
+  /** Where the table lives (default: the local file system). */
+  storage?: Storage;
 }
 
 export interface WriteResult {
@@ -73,55 +74,26 @@ export interface WriteResult {
 const MODES: SaveMode[] = ["append", "overwrite", "errorIfExists", "ignore"];
 let stageCounter = 0;
 
-/** Throws DELTA_NOT_A_DELTA_TABLE when `root` holds files but no _delta_log. */
-export function checkTarget(root: string): boolean {
-  if (!fs.existsSync(root)) return false;
-  if (!fs.statSync(root).isDirectory()) {
-    throw new StreamlabError("DELTA_NOT_A_DELTA_TABLE", `${root} is a file, not a Delta table folder.`, { hint: "Choose a folder path for the table." });
-  }
-  if (fs.existsSync(logDir(root))) return listLog(root).commits.length > 0 || listLog(root).checkpoints.length > 0;
-  const other = fs.readdirSync(root).filter((n) => !n.startsWith("."));
-  if (other.length > 0) {
-    throw new StreamlabError("DELTA_NOT_A_DELTA_TABLE", `${root} is not empty and is not a Delta table (no _delta_log; it holds ${other.slice(0, 3).join(", ")}${other.length > 3 ? ", …" : ""}).`, {
-      hint: "Write the table into an empty or new folder, or convert the files first.",
-    });
-  }
-  return false;
-}
-
-export function newMetadata(schema: StructType, partitionBy: string[], properties: Record<string, string>, name?: string, description?: string): Metadata {
-  for (const p of partitionBy) {
-    if (!schema.fields.some((f) => f.name === p)) {
-      throw new StreamlabError("INVALID_OPTION", `partitionBy names "${p}", which is not a column.`, { hint: `The columns are: ${schema.fields.map((f) => f.name).join(", ")}.` });
-    }
-    const f = schema.fields.find((x) => x.name === p)!;
-    if (typeof f.type !== "string") throw new StreamlabError("INVALID_OPTION", `Cannot partition by "${p}": its type is nested.`);
-  }
-  if (partitionBy.length > 0 && partitionBy.length >= schema.fields.length) {
-    throw new StreamlabError("INVALID_OPTION", "Cannot partition by every column: a Delta table needs at least one data column.");
-  }
-  const interval = properties["delta.checkpointInterval"];
-  if (interval !== undefined && !(Number.isInteger(Number(interval)) && Number(interval) > 0)) {
-    throw new StreamlabError("INVALID_OPTION", `delta.checkpointInterval must be a positive integer, got "${interval}".`);
-  }
-  return {
-    id: crypto.randomUUID(),
-    ...(name ? { name } : {}),
-    ...(description ? { description } : {}),
-    format: { provider: "parquet", options: {} },
-    schemaString: JSON.stringify(schema),
-    partitionColumns: partitionBy,
-    configuration: properties,
-    createdTime: Date.now(),
-  };
-}
-
-export function resolveSchema(s: string | StructType): StructType {
-  return typeof s === "string" ? parseDdl(s) : s;
-}
-
 /** Writes `input` to the Delta table at `tablePath`. */
 export async function writeDelta(tablePath: string, input: DataInput, options: WriteOptions = {}): Promise<WriteResult> {
+  checkWriteOptions(options);
+  const duck = options.duck ?? (await sharedDuck());
+  const root = path.resolve(tablePath);
+  const storage = options.storage ?? defaultStorage;
+  for (let attempt = 1; ; attempt++) {
+    const snapshot = checkTarget(root, storage) ? await Snapshot.load(root, { duck, storage }) : undefined;
+    try {
+      return await writeTo(root, snapshot, input, options, duck, storage);
+    } catch (e) {
+      // Another writer created the table while this one prepared to: write to the table it made,
+      // with the same rules as if it had been there (append, schema checks, conflicts).
+      if (!snapshot && attempt === 1 && isStreamlabError(e, "DELTA_TABLE_ALREADY_EXISTS")) continue;
+      throw e;
+    }
+  }
+}
+
+function checkWriteOptions(options: WriteOptions): void {
   const mode = options.mode ?? "append";
   if (!MODES.includes(mode)) throw new StreamlabError("INVALID_OPTION", `Unknown write mode "${mode}".`, { hint: `Use one of: ${MODES.join(", ")}.` });
   if (options.replaceWhere && mode !== "overwrite") throw new StreamlabError("INVALID_OPTION", "replaceWhere needs mode: \"overwrite\".");
@@ -129,14 +101,18 @@ export async function writeDelta(tablePath: string, input: DataInput, options: W
   if (options.txnVersion !== undefined && !(Number.isInteger(options.txnVersion) && options.txnVersion >= 0)) {
     throw new StreamlabError("INVALID_OPTION", `txnVersion must be a non-negative integer, got ${options.txnVersion}.`);
   }
-  const duck = options.duck ?? (await sharedDuck());
-  const root = path.resolve(tablePath);
-  const exists = checkTarget(root);
-  const snapshot = exists ? await Snapshot.load(root, { duck }) : undefined;
-  if (snapshot && mode === "errorIfExists") throw new StreamlabError("INVALID_OPTION", `The table ${root} already exists (mode errorIfExists).`);
-  if (snapshot && mode === "ignore") return { version: snapshot.version, skipped: true, numFiles: 0, numOutputRows: 0, numOutputBytes: 0, numRemovedFiles: 0, addedColumns: [] };
-  if (snapshot) checkWritable(snapshot.protocol, snapshot.metadata, root);
+}
 
+function skippedResult(version: number): WriteResult {
+  return { version, skipped: true, numFiles: 0, numOutputRows: 0, numOutputBytes: 0, numRemovedFiles: 0, addedColumns: [] };
+}
+
+/** One attempt at the write against `snapshot` (undefined: the table does not exist yet). */
+async function writeTo(root: string, snapshot: Snapshot | undefined, input: DataInput, options: WriteOptions, duck: Duck, storage: Storage): Promise<WriteResult> {
+  const mode = options.mode ?? "append";
+  if (snapshot && mode === "errorIfExists") throw new StreamlabError("INVALID_OPTION", `The table ${root} already exists (mode errorIfExists).`);
+  if (snapshot && mode === "ignore") return skippedResult(snapshot.version);
+  if (snapshot) checkWritable(snapshot.protocol, snapshot.metadata, root);
   const txn = new Transaction(root, snapshot, duck, {
     operation: options.operation ?? "WRITE",
     operationParameters: options.operationParameters ?? {
@@ -148,134 +124,151 @@ export async function writeDelta(tablePath: string, input: DataInput, options: W
     txnVersion: options.txnVersion,
     isolationLevel: options.isolationLevel,
     userMetadata: options.userMetadata,
+    storage,
   });
   // A replayed idempotent write is skipped before it touches anything.
-  if (txn.alreadyCommitted()) return { version: snapshot!.version, skipped: true, numFiles: 0, numOutputRows: 0, numOutputBytes: 0, numRemovedFiles: 0, addedColumns: [] };
+  if (txn.alreadyCommitted()) return skippedResult(snapshot!.version);
 
-  const src = toSql(input);
+  // Large row arrays are staged in a file inside the table, so a crash never leaves one elsewhere.
+  const staging = new Staging(root, storage);
+  const src = toSql(input, { tempDir: () => staging.dir() });
+  const written: AddFile[] = [];
   let stage: string | undefined;
-  let written: { adds: import("./actions").AddFile[] } = { adds: [] };
   try {
-    const cols = await duck.describe(src.sql);
-    const replacing = mode === "overwrite" && (options.overwriteSchema || !snapshot);
-    let schema: StructType;
-    let metadata: Metadata | undefined;
-    let sources: Map<string, string | undefined>;
-    let addedColumns: string[] = [];
-    if (!snapshot || (replacing && options.overwriteSchema)) {
-      schema = options.schema ? resolveSchema(options.schema) : schemaFromColumns(cols);
-      const plan = planSchema(schema, cols, { mergeSchema: false });
-      sources = plan.sources;
-      const props = snapshot && !options.properties ? (snapshot.configuration as Record<string, string>) : options.properties ?? {};
-      metadata = newMetadata(schema, options.partitionBy ?? (snapshot && !options.partitionBy ? snapshot.partitionColumns : []), props, options.name, options.description);
-      if (snapshot) metadata.id = snapshot.metadata.id;
-    } else {
-      if (options.partitionBy && JSON.stringify(options.partitionBy) !== JSON.stringify(snapshot.partitionColumns)) {
-        throw new StreamlabError("DELTA_SCHEMA_MISMATCH", `partitionBy ${JSON.stringify(options.partitionBy)} differs from the table's partitioning ${JSON.stringify(snapshot.partitionColumns)}.`, {
-          hint: "Leave partitionBy out when writing to an existing table, or overwrite with overwriteSchema: true.",
-        });
-      }
-      const plan = planSchema(snapshot.schema, cols, { mergeSchema: options.mergeSchema });
-      schema = plan.schema;
-      sources = plan.sources;
-      addedColumns = plan.added;
-      if (plan.added.length > 0) metadata = { ...snapshot.metadata, schemaString: JSON.stringify(schema) };
-    }
-    const configuration = (metadata ?? snapshot!.metadata).configuration ?? {};
-    const partitionColumns = (metadata ?? snapshot!.metadata).partitionColumns;
-    if (snapshot && configuration["delta.appendOnly"] === "true" && mode === "overwrite") {
-      throw new StreamlabError("DELTA_APPEND_ONLY", `${root} is append-only (delta.appendOnly = true): it cannot be overwritten.`, { hint: "Append instead, or unset delta.appendOnly." });
-    }
-
-    // The data in the table's column order and types; columns the data lacks are NULL.
-    let select = `SELECT ${schema.fields
-      .map((f) => {
-        const s = sources.get(f.name);
-        return `${s === undefined ? "NULL" : `CAST(${quoteIdent(s)} AS ${duckType(f.type)})`} AS ${quoteIdent(f.name)}`;
-      })
-      .join(", ")} FROM (${src.sql})`;
-    if (partitionColumns.length > 0 || hasConstraints(schema, configuration) || options.replaceWhere) {
+    const plan = planTableSchema(root, snapshot, mode, await duck.describe(src.sql), options);
+    // The log folder exists before any data file: another writer creating the same table sees a
+    // table being created (and races for commit 0), never a folder of unknown files.
+    if (!snapshot) storage.mkdir(logDir(root));
+    let select = projectToTable(src.sql, plan);
+    if (plan.partitionColumns.length > 0 || hasConstraints(plan.schema, plan.configuration) || options.replaceWhere) {
       // Several passes follow (checks, one COPY per partition): materialise the input once.
       stage = `__sl_write_stage_${++stageCounter}`;
       await duck.run(`CREATE TEMP TABLE ${stage} AS ${select}`);
       select = `SELECT * FROM ${stage}`;
     }
-    await enforceConstraints(duck, select, schema, configuration);
-    if (options.replaceWhere) {
-      const outside = Number(await duck.value(`SELECT count(*) FROM (${select}) WHERE NOT coalesce((${options.replaceWhere}), false)`));
-      if (outside > 0) {
-        throw new StreamlabError("DELTA_CONSTRAINT_VIOLATION", `${outside} row${outside === 1 ? "" : "s"} of the data do not match replaceWhere (${options.replaceWhere}); nothing was written.`, {
-          hint: "Every row written with replaceWhere must match its predicate.",
-        });
-      }
-    }
+    await checkRows(duck, select, plan, options.replaceWhere);
 
-    written = await writeDataFiles(duck, root, select, schema, partitionColumns, { targetFileSize: options.targetFileSize });
-    const w = written as Awaited<ReturnType<typeof writeDataFiles>>;
-    if (w.numOutputRows === 0 && snapshot && mode === "append" && !options.allowEmpty && addedColumns.length === 0) {
+    const files = await writeDataFiles(duck, root, select, plan.schema, plan.partitionColumns, { targetFileSize: options.targetFileSize, storage });
+    written.push(...files.adds);
+    if (files.numOutputRows === 0 && snapshot && mode === "append" && !options.allowEmpty && plan.addedColumns.length === 0) {
       throw new StreamlabError("DELTA_EMPTY_WRITE", `The write to ${root} has no rows; the table is unchanged.`, { hint: "Pass allowEmpty: true to commit an empty write anyway." });
     }
-
-    const actions: Action[] = [];
-    if (!snapshot || metadata) {
-      const meta = metadata!;
-      const protocol = minimalProtocol(meta);
-      if (!snapshot || JSON.stringify(protocol) !== JSON.stringify(snapshot.protocol)) {
-        if (!snapshot || protocolRank(protocol) > protocolRank(snapshot.protocol)) actions.push({ protocol });
-      }
-      actions.push({ metaData: meta });
-    }
+    const actions: Action[] = plan.metadata ? metadataActions(plan.metadata, snapshot?.protocol) : [];
     let removed = 0;
     if (snapshot && mode === "overwrite") {
-      if (options.replaceWhere) {
-        const { scan, hits } = await matchFiles(snapshot, duck, options.replaceWhere);
-        try {
-          txn.read(hits.map((h) => h.add), options.replaceWhere);
-          const touched = hits.filter((h) => h.hits > 0);
-          const partial = touched.filter((h) => h.hits < h.rows);
-          if (partial.length > 0) {
-            const keep = await writeDataFiles(duck, root, `SELECT ${tableColumns(snapshot.schema)} FROM (${scan.sql}) WHERE ${FILE_COLUMN} IN (${fileList(partial.map((h) => h.path))}) AND NOT coalesce((${options.replaceWhere}), false)`, snapshot.schema, snapshot.partitionColumns, { targetFileSize: options.targetFileSize });
-            w.adds.push(...keep.adds);
-          }
-          for (const h of touched) actions.push(removeAction(h.add));
-          removed = touched.length;
-        } finally {
-          await scan.close();
-        }
-      } else {
-        txn.read(snapshot.files);
-        for (const a of snapshot.files) actions.push(removeAction(a));
-        removed = snapshot.files.length;
-      }
+      const replaced = await replacedRows(snapshot, duck, txn, options, written);
+      actions.push(...replaced.actions);
+      removed = replaced.removed;
     }
-    actions.push(...w.adds.map((add) => ({ add })));
+    actions.push(...files.adds.map((add) => ({ add })));
     txn.addActions(...actions);
     faultPoint("delta.beforeCommit", options.txnVersion);
     const result = await txn.commit({
-      numFiles: w.adds.length,
-      numOutputRows: w.numOutputRows,
-      numOutputBytes: w.numOutputBytes,
+      numFiles: written.length,
+      numOutputRows: files.numOutputRows,
+      numOutputBytes: files.numOutputBytes,
       ...(removed ? { numRemovedFiles: removed } : {}),
     });
-    if (result.skipped) discardFiles(root, w.adds);
+    if (result.skipped) discardFiles(root, written, storage);
     return {
       version: result.version,
       skipped: result.skipped,
-      numFiles: result.skipped ? 0 : w.adds.length,
-      numOutputRows: result.skipped ? 0 : w.numOutputRows,
-      numOutputBytes: result.skipped ? 0 : w.numOutputBytes,
+      numFiles: result.skipped ? 0 : written.length,
+      numOutputRows: result.skipped ? 0 : files.numOutputRows,
+      numOutputBytes: result.skipped ? 0 : files.numOutputBytes,
       numRemovedFiles: result.skipped ? 0 : removed,
-      addedColumns,
+      addedColumns: plan.addedColumns,
     };
   } catch (e) {
-    discardFiles(root, written.adds);
+    discardFiles(root, written, storage);
     throw e;
   } finally {
     src.cleanup();
+    staging.remove();
     if (stage) await duck.run(`DROP TABLE IF EXISTS ${stage}`);
   }
 }
 
-function protocolRank(p: { minReaderVersion: number; minWriterVersion: number; readerFeatures?: string[]; writerFeatures?: string[] }): number {
-  return p.minReaderVersion * 100 + p.minWriterVersion + (p.writerFeatures?.length ?? 0) / 100;
+/** The table's schema after the write, where each column's data comes from, and the metadata to commit (if it changes). */
+interface TablePlan {
+  schema: StructType;
+  /** Table column → data column (undefined: the data has none; NULL is written). */
+  sources: Map<string, string | undefined>;
+  /** The new metaData, when the write creates the table or changes its schema. */
+  metadata?: Metadata;
+  configuration: Record<string, string | null>;
+  partitionColumns: string[];
+  addedColumns: string[];
+}
+
+function planTableSchema(root: string, snapshot: Snapshot | undefined, mode: SaveMode, cols: SourceColumn[], options: WriteOptions): TablePlan {
+  let plan: Omit<TablePlan, "configuration" | "partitionColumns">;
+  if (!snapshot || (mode === "overwrite" && options.overwriteSchema)) {
+    // A new table, or a new definition of it: the schema given, else the data's.
+    const schema = options.schema ? resolveSchema(options.schema) : schemaFromColumns(cols);
+    const { sources } = planSchema(schema, cols, { mergeSchema: false });
+    const props = snapshot && !options.properties ? (snapshot.configuration as Record<string, string>) : options.properties ?? {};
+    const metadata = newMetadata(schema, options.partitionBy ?? (snapshot && !options.partitionBy ? snapshot.partitionColumns : []), props, options.name, options.description);
+    if (snapshot) metadata.id = snapshot.metadata.id;
+    plan = { schema, sources, metadata, addedColumns: [] };
+  } else {
+    if (options.partitionBy && JSON.stringify(options.partitionBy) !== JSON.stringify(snapshot.partitionColumns)) {
+      throw new StreamlabError("DELTA_SCHEMA_MISMATCH", `partitionBy ${JSON.stringify(options.partitionBy)} differs from the table's partitioning ${JSON.stringify(snapshot.partitionColumns)}.`, {
+        hint: "Leave partitionBy out when writing to an existing table, or overwrite with overwriteSchema: true.",
+      });
+    }
+    const { schema, sources, added } = planSchema(snapshot.schema, cols, { mergeSchema: options.mergeSchema });
+    const metadata = added.length > 0 ? { ...snapshot.metadata, schemaString: JSON.stringify(schema) } : undefined;
+    plan = { schema, sources, metadata, addedColumns: added };
+  }
+  const meta = plan.metadata ?? snapshot!.metadata;
+  const configuration = meta.configuration ?? {};
+  if (snapshot && configuration["delta.appendOnly"] === "true" && mode === "overwrite") {
+    throw new StreamlabError("DELTA_APPEND_ONLY", `${root} is append-only (delta.appendOnly = true): it cannot be overwritten.`, { hint: "Append instead, or unset delta.appendOnly." });
+  }
+  return { ...plan, configuration, partitionColumns: meta.partitionColumns };
+}
+
+/** The data in the table's column order and types; columns the data lacks are NULL. */
+function projectToTable(sql: string, plan: TablePlan): string {
+  const cols = plan.schema.fields.map((f) => {
+    const s = plan.sources.get(f.name);
+    return `${s === undefined ? "NULL" : `CAST(${sqlIdent(s)} AS ${duckType(f.type)})`} AS ${sqlIdent(f.name)}`;
+  });
+  return `SELECT ${cols.join(", ")} FROM (${sql})`;
+}
+
+/** Constraints, and replaceWhere's rule that every row written must match its predicate. */
+async function checkRows(duck: Duck, select: string, plan: TablePlan, replaceWhere: string | undefined): Promise<void> {
+  await enforceConstraints(duck, select, plan.schema, plan.configuration);
+  if (!replaceWhere) return;
+  const outside = Number(await duck.value(`SELECT count(*) FROM (${select}) WHERE NOT coalesce((${replaceWhere}), false)`));
+  if (outside > 0) {
+    throw new StreamlabError("DELTA_CONSTRAINT_VIOLATION", `${outside} row${outside === 1 ? "" : "s"} of the data do not match replaceWhere (${replaceWhere}); nothing was written.`, {
+      hint: "Every row written with replaceWhere must match its predicate.",
+    });
+  }
+}
+
+/**
+ * What an overwrite removes: every file, or with replaceWhere the files holding matching rows
+ * (copy-on-write: their other rows are written back). Files written are added to `written`.
+ */
+async function replacedRows(snapshot: Snapshot, duck: Duck, txn: Transaction, options: WriteOptions, written: AddFile[]): Promise<{ actions: Action[]; removed: number }> {
+  const predicate = options.replaceWhere;
+  if (!predicate) {
+    txn.read(snapshot.files);
+    return { actions: snapshot.files.map((a) => removeAction(a)), removed: snapshot.files.length };
+  }
+  const rewrite = await rewriteFiles(snapshot, duck, txn, {
+    predicate,
+    targetFileSize: options.targetFileSize,
+    output: ({ scan, touched }) => {
+      const partial = touched.filter((h) => h.hits < h.rows);
+      return { rows: partial.length ? `SELECT ${tableColumns(snapshot.schema)} FROM (${scan.sql}) WHERE ${inFiles(partial)} AND NOT coalesce((${predicate}), false)` : undefined };
+    },
+  });
+  if (!rewrite) return { actions: [], removed: 0 };
+  written.push(...rewrite.adds);
+  return { actions: rewrite.actions, removed: rewrite.touched.length };
 }

@@ -4,11 +4,9 @@
  */
 import type { Duck } from "../duck";
 import { StreamlabError } from "../errors";
-import { parseCommit, type AddFile } from "../delta/actions";
-import { listLog } from "../delta/log-segment";
+import type { AddFile } from "../delta/actions";
 import { planScan } from "../delta/scan";
 import { DeltaTable } from "../delta/table";
-import { readText } from "../delta/storage";
 import { escapeHtml, formatValue } from "../viz/table";
 
 export interface TableSummary {
@@ -31,15 +29,15 @@ export async function summarizeTable(tablePath: string, duck: Duck, options: { s
   if (from > snap.version + 1 || from < 0) {
     throw new StreamlabError("INVALID_OPTION", `--since-version ${options.sinceVersion} is beyond the table's latest version ${snap.version}.`);
   }
-  const history = table.history().filter((h) => h.version >= from).reverse();
-  const commits = new Map(listLog(table.path).commits.map((c) => [c.version, c.path]));
+  // Versions older than the log's earliest commit were cleaned up by log retention: summarise what is left.
+  const earliest = snap.segment.listing.commits[0]?.version;
+  const commits = earliest === undefined || from > snap.version ? [] : table.changes(Math.max(from, earliest), snap.version);
   const added: AddFile[] = [];
-  const versions = history.map((h) => {
-    const file = commits.get(h.version)!;
-    const adds = parseCommit(readText(file), file).filter((a) => a.add?.dataChange).map((a) => a.add!);
+  const versions = commits.map((c) => {
+    const adds = c.adds.filter((a) => a.dataChange);
     added.push(...adds);
-    const rows = Number(h.operationMetrics.numOutputRows ?? adds.reduce((s, a) => s + (a.stats ? Number(JSON.parse(a.stats).numRecords ?? 0) : 0), 0));
-    return { version: h.version, timestamp: h.timestamp.toISOString(), operation: h.operation ?? "", rowsAdded: rows };
+    const rows = Number(c.operationMetrics.numOutputRows ?? adds.reduce((s, a) => s + (a.stats ? Number(JSON.parse(a.stats).numRecords ?? 0) : 0), 0));
+    return { version: c.version, timestamp: new Date(c.timestamp).toISOString(), operation: c.operation ?? "", rowsAdded: rows };
   });
   const all = await planScan(snap, duck);
   const totalRows = await all.count();

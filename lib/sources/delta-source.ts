@@ -5,16 +5,17 @@
  * Commits that remove data stop the stream unless skipChangeCommits (or, for pure deletes,
  * ignoreDeletes) is set; readChangeFeed streams the Change Data Feed instead.
  */
+import { sqlIdent } from "../duck";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { writeFileAtomic } from "../util/atomic-file";
 import { StreamlabError } from "../errors";
-import { parseCommit, type AddFile } from "../delta/actions";
+import type { AddFile } from "../delta/actions";
+import { readCommit, type CommitEntry } from "../delta/commit-range";
 import { listLog, logSegment } from "../delta/log-segment";
 import { planScan } from "../delta/scan";
-import { quoteIdent } from "../delta/schema";
+
 import { Snapshot, versionAtTimestamp } from "../delta/snapshot";
-import { readText } from "../delta/storage";
 import { readChanges } from "../delta/table-changes";
 import { normaliseOptions, type OptionSpec } from "../util/options";
 import type { OffsetRequest, Source, SourceContext } from "../stream/source";
@@ -65,7 +66,7 @@ export class DeltaSource implements Source {
   readonly options: DeltaSourceOptions;
   private ctx!: SourceContext;
   private tableId = "";
-  private readonly commits = new Map<number, ReturnType<typeof parseCommit>>();
+  private readonly commits = new Map<number, CommitEntry>();
   private readonly snapshotFiles = new Map<number, AddFile[]>();
 
   constructor(tablePath: string, options: DeltaSourceOptions | Record<string, unknown> = {}) {
@@ -103,11 +104,11 @@ export class DeltaSource implements Source {
     return listLog(this.path).commits.at(-1)?.version ?? 0;
   }
 
-  private commitActions(v: number) {
+  /** Commit `v`, read once through the commit-range API (a stream asks for the same version in latestOffset and getBatch). */
+  private commitAt(v: number): CommitEntry {
     let c = this.commits.get(v);
     if (!c) {
-      const file = path.join(this.path, "_delta_log", `${String(v).padStart(20, "0")}.json`);
-      c = parseCommit(readText(file), file);
+      c = readCommit(this.path, v);
       this.commits.set(v, c);
     }
     return c;
@@ -129,17 +130,17 @@ export class DeltaSource implements Source {
    * commit that changed data). Throws for commits that remove data, unless told to skip them.
    */
   private commitUnits(v: number): AddFile[] {
-    const actions = this.commitActions(v);
-    const adds = actions.filter((a) => a.add?.dataChange).map((a) => a.add!);
-    const removes = actions.filter((a) => a.remove?.dataChange);
+    const commit = this.commitAt(v);
+    const adds = commit.adds.filter((a) => a.dataChange);
+    const removes = commit.removes.filter((r) => r.dataChange);
     if (this.options.readChangeFeed) {
-      const changed = adds.length > 0 || removes.length > 0 || actions.some((a) => a.cdc);
+      const changed = adds.length > 0 || removes.length > 0 || commit.cdc.length > 0;
       return changed ? [{ path: `version ${v}`, partitionValues: {}, size: 0, modificationTime: 0, dataChange: true }] : [];
     }
     if (removes.length > 0) {
       if (this.options.skipChangeCommits) return [];
       if (this.options.ignoreDeletes && adds.length === 0) return [];
-      const op = actions.find((a) => a.commitInfo)?.commitInfo?.operation ?? "a commit";
+      const op = commit.operation ?? "a commit";
       throw new StreamlabError("STREAM_SOURCE_CHANGED", `Version ${v} of ${this.path} (${op}) removed or rewrote data, which a streaming source cannot pass on as new rows.`, {
         hint: "Set skipChangeCommits: true to skip such commits (or ignoreDeletes: true for pure deletes), or stream the Change Data Feed with readChangeFeed: true.",
         details: { version: v },
@@ -166,7 +167,7 @@ export class DeltaSource implements Source {
     if (this.options.startingTimestamp !== undefined) {
       const at = versionAtTimestamp(listLog(this.path), this.options.startingTimestamp);
       // The first commit at or after the timestamp: `at` if it was committed exactly then, else the next one.
-      const exact = (this.commitActions(at).find((a) => a.commitInfo)?.commitInfo?.timestamp ?? 0) >= Date.parse(this.options.startingTimestamp);
+      const exact = this.commitAt(at).timestamp >= Date.parse(this.options.startingTimestamp);
       return { ...base, reservoirVersion: exact ? at : at + 1, isStartingVersion: false };
     }
     const sv = this.options.startingVersion;
@@ -202,7 +203,7 @@ export class DeltaSource implements Source {
     let n = 0;
     let bytes = 0;
     for await (const u of this.unitsAfter(from, cap ? cap.reservoirVersion : this.latestVersion())) {
-      if (cap && key(u) > key(cap)) break;
+      if (cap && compareStreamPosition(u, cap) > 0) break;
       if (n >= maxFiles || (n > 0 && bytes + u.add.size > maxBytes)) break;
       last = u;
       n++;
@@ -217,11 +218,11 @@ export class DeltaSource implements Source {
     const to = JSON.parse(end) as DeltaOffset;
     const units: Unit[] = [];
     for await (const u of this.unitsAfter(from, to.reservoirVersion)) {
-      if (key(u) > key(to)) break;
+      if (compareStreamPosition(u, to) > 0) break;
       units.push(u);
     }
     const snap = await Snapshot.fromSegment(logSegment(listLog(this.path), to.reservoirVersion), this.ctx.duck);
-    const cols = snap.schema.fields.map((f) => quoteIdent(f.name)).join(", ");
+    const cols = snap.schema.fields.map((f) => sqlIdent(f.name)).join(", ");
     const snapshotUnits = units.filter((u) => u.isStartingVersion);
     if (!this.options.readChangeFeed) {
       const scan = await planScan(snap, this.ctx.duck, { files: units.map((u) => u.add) });
@@ -246,7 +247,7 @@ export class DeltaSource implements Source {
         closers.push(() => changes.close());
         parts.push(`SELECT ${cols}, _change_type, _commit_version, _commit_timestamp FROM (${changes.sql})`);
       }
-      const empty = `SELECT ${snap.schema.fields.map((f) => `NULL AS ${quoteIdent(f.name)}`).join(", ")}, NULL::VARCHAR AS _change_type, NULL::BIGINT AS _commit_version, NULL::TIMESTAMPTZ AS _commit_timestamp WHERE false`;
+      const empty = `SELECT ${snap.schema.fields.map((f) => `NULL AS ${sqlIdent(f.name)}`).join(", ")}, NULL::VARCHAR AS _change_type, NULL::BIGINT AS _commit_version, NULL::TIMESTAMPTZ AS _commit_timestamp WHERE false`;
       await this.ctx.duck.run(`CREATE OR REPLACE TEMP TABLE ${into} AS ${parts.length ? parts.join(" UNION ALL ") : empty}`);
     } finally {
       for (const c of closers) await c();
@@ -262,8 +263,17 @@ export class DeltaSource implements Source {
   async close(): Promise<void> {}
 }
 
-/** Stream order: (version, snapshot before commits, index). */
-function key(u: { version: number; isStartingVersion: boolean; index: number } | DeltaOffset): number {
-  const version = "version" in u ? u.version : u.reservoirVersion;
-  return version * 1e9 + (u.isStartingVersion ? 0 : 5e8) + u.index + 1;
+type StreamPosition = { version: number; isStartingVersion: boolean; index: number } | DeltaOffset;
+
+/**
+ * Stream order: by version, then the snapshot's files before that version's later commits (a
+ * starting snapshot at version v comes before commit v + 1's files, which are never at v), then
+ * by file index (-1: before the first file).
+ */
+export function compareStreamPosition(a: StreamPosition, b: StreamPosition): number {
+  const va = "version" in a ? a.version : a.reservoirVersion;
+  const vb = "version" in b ? b.version : b.reservoirVersion;
+  if (va !== vb) return va - vb;
+  if (a.isStartingVersion !== b.isStartingVersion) return a.isStartingVersion ? -1 : 1;
+  return a.index - b.index;
 }

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { Duck } from "../../lib/duck";
 import { DeltaTable } from "../../lib/delta/table";
+import { compareStreamPosition } from "../../lib/sources/delta-source";
 import { readStream } from "../../lib/api/read-stream";
 import type { StreamingQuery } from "../../lib/stream/micro-batch";
 import { expectCode, tmpDir } from "../helpers/tmp";
@@ -154,4 +155,14 @@ test("a batch replayed after a crash reads the same snapshot even when the sourc
   const ids = (await DeltaTable.forPath(silver, duck).toRows<{ id: bigint }>()).map((r) => Number(r.id)).sort((a, b) => a - b);
   assert.deepEqual(ids, [0, 1, 2, 3, 4, 5, 6, 7, 8], "every row once: the snapshot at version 1, then version 2");
   duck.close();
+});
+
+test("stream positions compare as (version, snapshot before commits, index), whatever the index", () => {
+  const at = (version: number, isStartingVersion: boolean, index: number) => ({ version, isStartingVersion, index });
+  const offset = (reservoirVersion: number, isStartingVersion: boolean, index: number) => ({ sourceVersion: 1 as const, reservoirId: "t", reservoirVersion, isStartingVersion, index });
+  // A starting snapshot of 600 million files stays before the first file of a later commit at the same version.
+  assert.ok(compareStreamPosition(at(5, true, 600_000_000), offset(5, false, 0)) < 0);
+  assert.ok(compareStreamPosition(at(5, false, 2_000_000_000), offset(6, false, -1)) < 0);
+  assert.ok(compareStreamPosition(at(7, false, 3), offset(7, false, 2)) > 0);
+  assert.equal(compareStreamPosition(at(7, false, -1), offset(7, false, -1)), 0);
 });

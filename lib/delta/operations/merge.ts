@@ -4,18 +4,16 @@
  * UPDATE / DELETE. Clauses of a kind apply in order, the first whose condition holds wins. A
  * target row matched by several source rows is an error, as in Delta.
  */
+import { sqlIdent } from "../../duck";
 import type { Duck } from "../../duck";
 import { StreamlabError } from "../../errors";
 import { toSql, type DataInput } from "../../sql-input";
-import type { Action } from "../actions";
-import { enforceConstraints } from "../constraints";
-import { discardFiles, writeDataFiles } from "../data-files";
+import { Staging } from "../data-files";
 import { FILE_COLUMN, ROW_COLUMN } from "../scan";
-import { duckType, quoteIdent } from "../schema";
+import { duckType } from "../schema";
 import type { Snapshot } from "../snapshot";
 import { checkWritable } from "../table-features";
-import { Transaction } from "../transaction";
-import { cdfEnabled, fileList, matchFiles, removeAction, writeChangeData } from "./rewrite";
+import { copyOnWrite, fileList, type FileHit } from "./rewrite";
 
 export type Assignments = Record<string, string> | "*";
 
@@ -61,52 +59,28 @@ export async function merge(snapshot: Snapshot, duck: Duck, options: MergeOption
     throw new StreamlabError("DELTA_APPEND_ONLY", `${snapshot.tableRoot} is append-only: MERGE may only insert.`);
   }
 
-  const src = toSql(options.source);
+  // A large source given as rows is staged inside the table, so a crash never leaves it elsewhere.
+  const staging = new Staging(snapshot.tableRoot, snapshot.storage);
+  const src = toSql(options.source, { tempDir: () => staging.dir() });
   const srcTable = `__sl_merge_src_${++mergeCounter}`;
-  await duck.run(`CREATE TEMP TABLE ${srcTable} AS SELECT *, row_number() OVER () AS __sl_src_row FROM (${src.sql})`);
-  const srcCols = (await duck.describe(`SELECT * FROM ${srcTable}`)).map((c) => c.name).filter((c) => c !== "__sl_src_row");
-  const star = (kind: string): Record<string, string> => {
-    const out: Record<string, string> = {};
-    for (const f of fields) {
-      const s = srcCols.find((c) => c.toLowerCase() === f.name.toLowerCase());
-      if (!s) throw new StreamlabError("INVALID_ARGUMENT", `${kind} * needs a source column "${f.name}", and the source has none.`, { hint: "List the assignments explicitly instead of *." });
-      out[f.name] = `s.${quoteIdent(s)}`;
-    }
-    return out;
-  };
-  const assigned = (a: Assignments, kind: string) => (a === "*" ? star(kind) : a);
-
-  const { scan, hits } = await matchFiles(snapshot, duck, undefined);
-  const T = `(${scan.sql})`;
-  const S = srcTable;
-  const txn = new Transaction(snapshot.tableRoot, snapshot, duck, {
-    operation: "MERGE",
-    operationParameters: { predicate: JSON.stringify([options.on]), clauses: JSON.stringify(clauses.map((c) => `${c.when} ${c.then}${c.condition ? ` and ${c.condition}` : ""}`)) },
-  });
-  const written: { path: string }[] = [];
   try {
-    txn.read(hits.map((h) => h.add));
+    await duck.run(`CREATE TEMP TABLE ${srcTable} AS SELECT *, row_number() OVER () AS __sl_src_row FROM (${src.sql})`);
+    const srcCols = (await duck.describe(`SELECT * FROM ${srcTable}`)).map((c) => c.name).filter((c) => c !== "__sl_src_row");
+    const star = (kind: string): Record<string, string> => {
+      const out: Record<string, string> = {};
+      for (const f of fields) {
+        const sc = srcCols.find((c) => c.toLowerCase() === f.name.toLowerCase());
+        if (!sc) throw new StreamlabError("INVALID_ARGUMENT", `${kind} * needs a source column "${f.name}", and the source has none.`, { hint: "List the assignments explicitly instead of *." });
+        out[f.name] = `s.${sqlIdent(sc)}`;
+      }
+      return out;
+    };
+    const assigned = (a: Assignments, kind: string) => (a === "*" ? star(kind) : a);
+    const S = srcTable;
     const matchedClauses = clauses.map((c, i) => ({ c, i })).filter(({ c }) => c.when === "matched");
     const bySourceClauses = clauses.map((c, i) => ({ c, i })).filter(({ c }) => c.when === "notMatchedBySource");
     const insertClauses = clauses.map((c, i) => ({ c, i })).filter(({ c }) => c.when === "notMatched");
-
-    if (matchedClauses.length > 0) {
-      const dup = await duck.all<{ n: bigint }>(`SELECT count(*) AS n FROM (SELECT t.${FILE_COLUMN}, t.${ROW_COLUMN} FROM ${T} t JOIN ${S} s ON (${options.on}) GROUP BY ALL HAVING count(*) > 1)`);
-      const n = Number(dup[0]!.n);
-      if (n > 0) {
-        throw new StreamlabError("DELTA_MERGE_MULTIPLE_MATCHES", `MERGE failed: ${n} target row${n === 1 ? " was" : "s were"} matched by more than one source row, so it is ambiguous how to update or delete ${n === 1 ? "it" : "them"}. Nothing was changed.`, {
-          hint: "De-duplicate the source on the join key first (e.g. keep the latest row per key).",
-        });
-      }
-    }
-
-    // Files to rewrite: those with matched rows, or every file when rows unmatched by the source can change.
-    let touched: string[] = [];
-    if (bySourceClauses.length > 0) touched = hits.map((h) => h.path);
-    else if (matchedClauses.length > 0) {
-      touched = (await duck.all<{ f: string }>(`SELECT DISTINCT t.${FILE_COLUMN} AS f FROM ${T} t SEMI JOIN ${S} s ON (${options.on})`)).map((r) => r.f);
-    }
-    // With matched clauses the join is 1:1 (checked above); without them, matching is only an existence test.
+    // With matched clauses the join is 1:1 (checked below); without them, matching is only an existence test.
     const joined = matchedClauses.length > 0;
     const matched = joined ? "s.__sl_src_row IS NOT NULL" : `EXISTS (SELECT 1 FROM ${S} s WHERE (${options.on}))`;
     const cases: string[] = [];
@@ -118,68 +92,87 @@ export async function merge(snapshot: Snapshot, duck: Duck, options: MergeOption
     const updateSets = updates.map(({ c, i }) => ({ i, set: Object.fromEntries(Object.entries(assigned(c.set, "UPDATE SET")).map(([k, v]) => [col(k).name, v])) }));
     const newValue = (name: string, type: string) => {
       const branches = updateSets.filter((u) => name in u.set).map((u) => `WHEN ${action} = ${u.i} THEN CAST((${u.set[name]}) AS ${type})`);
-      return branches.length ? `CASE ${branches.join(" ")} ELSE t.${quoteIdent(name)} END` : `t.${quoteIdent(name)}`;
+      return branches.length ? `CASE ${branches.join(" ")} ELSE t.${sqlIdent(name)} END` : `t.${sqlIdent(name)}`;
     };
-    const projection = fields.map((f) => `${newValue(f.name, duckType(f.type))} AS ${quoteIdent(f.name)}`).join(", ");
-    const targetSide = `FROM ${T} t${joined ? ` LEFT JOIN ${S} s ON (${options.on})` : ""} WHERE t.${FILE_COLUMN} IN (${fileList(touched)})`;
-    const kept = `SELECT ${projection} ${targetSide}${deletes.length ? ` AND ${action} NOT IN (${deletes.join(", ")})` : ""}`;
-
+    const projection = fields.map((f) => `${newValue(f.name, duckType(f.type))} AS ${sqlIdent(f.name)}`).join(", ");
     const insertCase = insertClauses.length ? `(CASE ${insertClauses.map(({ c, i }) => `WHEN ${c.condition ? `coalesce((${c.condition}), false)` : "true"} THEN ${i}`).join(" ")} ELSE -1 END)` : "-1";
     const insertValues = insertClauses.map(({ c, i }) => ({ i, values: Object.fromEntries(Object.entries(assigned((c as Extract<MergeClause, { then: "insert" }>).values, "INSERT")).map(([k, v]) => [col(k).name, v])) }));
     const insertProjection = fields
       .map((f) => {
         const branches = insertValues.filter((v) => f.name in v.values).map((v) => `WHEN ${insertCase} = ${v.i} THEN CAST((${v.values[f.name]}) AS ${duckType(f.type)})`);
-        return `${branches.length ? `CASE ${branches.join(" ")} ELSE NULL END` : "NULL"} AS ${quoteIdent(f.name)}`;
+        return `${branches.length ? `CASE ${branches.join(" ")} ELSE NULL END` : "NULL"} AS ${sqlIdent(f.name)}`;
       })
       .join(", ");
-    const inserted = insertClauses.length ? `SELECT ${insertProjection} FROM ${S} s ANTI JOIN ${T} t ON (${options.on}) WHERE ${insertCase} >= 0` : undefined;
+    let metrics: Omit<MergeResult, "version" | "numTargetFilesRemoved" | "numTargetFilesAdded"> | undefined;
 
-    const counts = (
-      await duck.all<Record<string, bigint>>(
-        `SELECT (SELECT count(*) FROM ${S}) AS source,
-          (SELECT count(*) ${targetSide} AND ${action} IN (${updateSets.map((u) => u.i).join(", ") || "-2"})) AS updated,
-          (SELECT count(*) ${targetSide} AND ${action} IN (${deletes.join(", ") || "-2"})) AS deleted,
-          (SELECT count(*) ${targetSide} AND ${action} = -1) AS copied,
-          ${inserted ? `(SELECT count(*) FROM (${inserted}))` : "0"} AS inserted`,
-      )
-    )[0]!;
-    const metrics = {
-      numSourceRows: Number(counts.source),
-      numTargetRowsInserted: Number(counts.inserted),
-      numTargetRowsUpdated: Number(counts.updated),
-      numTargetRowsDeleted: Number(counts.deleted),
-      numTargetRowsCopied: Number(counts.copied),
-    };
-    if (touched.length === 0 && metrics.numTargetRowsInserted === 0) {
-      return { version: null, ...metrics, numTargetFilesRemoved: 0, numTargetFilesAdded: 0 };
-    }
-    const output = inserted ? `${kept} UNION ALL ${inserted}` : kept;
-    await enforceConstraints(duck, output, snapshot.schema, snapshot.configuration);
-    const out = await writeDataFiles(duck, snapshot.tableRoot, output, snapshot.schema, snapshot.partitionColumns);
-    written.push(...out.adds);
-    const byPath = new Map(hits.map((h) => [h.path, h.add]));
-    const actions: Action[] = [...touched.map((p) => removeAction(byPath.get(p)!)), ...out.adds.map((add) => ({ add }))];
-    if (cdfEnabled(snapshot)) {
-      const cols = fields.map((f) => `t.${quoteIdent(f.name)}`).join(", ");
-      const parts = [
-        `SELECT ${cols}, 'update_preimage' AS _change_type ${targetSide} AND ${action} IN (${updateSets.map((u) => u.i).join(", ") || "-2"})`,
-        `SELECT ${projection}, 'update_postimage' AS _change_type ${targetSide} AND ${action} IN (${updateSets.map((u) => u.i).join(", ") || "-2"})`,
-        `SELECT ${cols}, 'delete' AS _change_type ${targetSide} AND ${action} IN (${deletes.join(", ") || "-2"})`,
-        ...(inserted ? [`SELECT *, 'insert' AS _change_type FROM (${inserted})`] : []),
-      ];
-      const cdc = await writeChangeData(duck, snapshot, parts.join(" UNION ALL "));
-      written.push(...cdc.files.adds);
-      actions.push(...cdc.actions);
-    }
-    txn.addActions(...actions);
-    const r = await txn.commit({ ...metrics, numTargetFilesRemoved: touched.length, numTargetFilesAdded: out.adds.length });
-    return { version: r.version, ...metrics, numTargetFilesRemoved: touched.length, numTargetFilesAdded: out.adds.length };
-  } catch (e) {
-    discardFiles(snapshot.tableRoot, written);
-    throw e;
+    const { version, rewrite } = await copyOnWrite(
+      snapshot,
+      duck,
+      {
+        operation: "MERGE",
+        operationParameters: { predicate: JSON.stringify([options.on]), clauses: JSON.stringify(clauses.map((c) => `${c.when} ${c.then}${c.condition ? ` and ${c.condition}` : ""}`)) },
+      },
+      {
+        // MERGE reads the whole target: any row may match the source.
+        readWholeTable: true,
+        touched: async ({ scan, hits }): Promise<FileHit[]> => {
+          const T = `(${scan.sql})`;
+          if (matchedClauses.length > 0) {
+            const dup = await duck.all<{ n: bigint }>(`SELECT count(*) AS n FROM (SELECT t.${FILE_COLUMN}, t.${ROW_COLUMN} FROM ${T} t JOIN ${S} s ON (${options.on}) GROUP BY ALL HAVING count(*) > 1)`);
+            const n = Number(dup[0]!.n);
+            if (n > 0) {
+              throw new StreamlabError("DELTA_MERGE_MULTIPLE_MATCHES", `MERGE failed: ${n} target row${n === 1 ? " was" : "s were"} matched by more than one source row, so it is ambiguous how to update or delete ${n === 1 ? "it" : "them"}. Nothing was changed.`, {
+                hint: "De-duplicate the source on the join key first (e.g. keep the latest row per key).",
+              });
+            }
+          }
+          // Files to rewrite: those with matched rows, or every file when rows unmatched by the source can change.
+          if (bySourceClauses.length > 0) return hits;
+          if (matchedClauses.length === 0) return [];
+          const files = new Set((await duck.all<{ f: string }>(`SELECT DISTINCT t.${FILE_COLUMN} AS f FROM ${T} t SEMI JOIN ${S} s ON (${options.on})`)).map((r) => r.f));
+          return hits.filter((h) => files.has(h.path));
+        },
+        output: async ({ scan, touched }) => {
+          const T = `(${scan.sql})`;
+          const targetSide = `FROM ${T} t${joined ? ` LEFT JOIN ${S} s ON (${options.on})` : ""} WHERE t.${FILE_COLUMN} IN (${fileList(touched.map((h) => h.path))})`;
+          const kept = `SELECT ${projection} ${targetSide}${deletes.length ? ` AND ${action} NOT IN (${deletes.join(", ")})` : ""}`;
+          const inserted = insertClauses.length ? `SELECT ${insertProjection} FROM ${S} s ANTI JOIN ${T} t ON (${options.on}) WHERE ${insertCase} >= 0` : undefined;
+          const updatedIds = updateSets.map((u) => u.i).join(", ") || "-2";
+          const deletedIds = deletes.join(", ") || "-2";
+          const counts = (
+            await duck.all<Record<string, bigint>>(
+              `SELECT (SELECT count(*) FROM ${S}) AS source,
+                (SELECT count(*) ${targetSide} AND ${action} IN (${updatedIds})) AS updated,
+                (SELECT count(*) ${targetSide} AND ${action} IN (${deletedIds})) AS deleted,
+                (SELECT count(*) ${targetSide} AND ${action} = -1) AS copied,
+                ${inserted ? `(SELECT count(*) FROM (${inserted}))` : "0"} AS inserted`,
+            )
+          )[0]!;
+          metrics = {
+            numSourceRows: Number(counts.source),
+            numTargetRowsInserted: Number(counts.inserted),
+            numTargetRowsUpdated: Number(counts.updated),
+            numTargetRowsDeleted: Number(counts.deleted),
+            numTargetRowsCopied: Number(counts.copied),
+          };
+          if (touched.length === 0 && metrics.numTargetRowsInserted === 0) return null;
+          const cols = fields.map((f) => `t.${sqlIdent(f.name)}`).join(", ");
+          const changes = [
+            `SELECT ${cols}, 'update_preimage' AS _change_type ${targetSide} AND ${action} IN (${updatedIds})`,
+            `SELECT ${projection}, 'update_postimage' AS _change_type ${targetSide} AND ${action} IN (${updatedIds})`,
+            `SELECT ${cols}, 'delete' AS _change_type ${targetSide} AND ${action} IN (${deletedIds})`,
+            ...(inserted ? [`SELECT *, 'insert' AS _change_type FROM (${inserted})`] : []),
+          ];
+          return { rows: inserted ? `${kept} UNION ALL ${inserted}` : kept, changes: changes.join(" UNION ALL "), metrics };
+        },
+        enforceConstraints: true,
+      },
+      (r) => ({ ...metrics, numTargetFilesRemoved: r.touched.length, numTargetFilesAdded: r.adds.length }),
+    );
+    return { version, ...metrics!, numTargetFilesRemoved: rewrite?.touched.length ?? 0, numTargetFilesAdded: rewrite?.adds.length ?? 0 };
   } finally {
-    await scan.close();
     await duck.run(`DROP TABLE IF EXISTS ${srcTable}`);
     src.cleanup();
+    staging.remove();
   }
 }

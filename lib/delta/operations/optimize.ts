@@ -1,9 +1,10 @@
 /** OPTIMIZE: bin-packs small files of each partition into fewer, larger ones (dataChange: false). */
+import { sqlIdent } from "../../duck";
 import type { Duck } from "../../duck";
 import type { Action, AddFile } from "../actions";
 import { DEFAULT_TARGET_FILE_SIZE, discardFiles, writeDataFiles } from "../data-files";
 import { planScan } from "../scan";
-import { quoteIdent } from "../schema";
+
 import type { Snapshot } from "../snapshot";
 import { checkWritable } from "../table-features";
 import { Transaction } from "../transaction";
@@ -48,7 +49,7 @@ export async function optimize(snapshot: Snapshot, duck: Duck, options: Optimize
     for (const bin of bins) {
       const scan = await planScan(snapshot, duck, { files: bin });
       try {
-        const out = await writeDataFiles(duck, snapshot.tableRoot, `SELECT ${snapshot.schema.fields.map((f) => quoteIdent(f.name)).join(", ")} FROM (${scan.sql})`, snapshot.schema, snapshot.partitionColumns, { targetFileSize: target, dataChange: false });
+        const out = await writeDataFiles(duck, snapshot.tableRoot, `SELECT ${snapshot.schema.fields.map((f) => sqlIdent(f.name)).join(", ")} FROM (${scan.sql})`, snapshot.schema, snapshot.partitionColumns, { targetFileSize: target, dataChange: false, storage: snapshot.storage });
         written.push(...out.adds);
         actions.push(...bin.map((f) => removeAction(f, false)), ...out.adds.map((add) => ({ add })));
         removed += bin.length;
@@ -62,7 +63,7 @@ export async function optimize(snapshot: Snapshot, duck: Duck, options: Optimize
     const r = await txn.commit({ numRemovedFiles: removed, numAddedFiles: added, numBatches: bins.length });
     return { version: r.version, numFilesRemoved: removed, numFilesAdded: added, partitionsOptimized: bins.length };
   } catch (e) {
-    discardFiles(snapshot.tableRoot, written);
+    discardFiles(snapshot.tableRoot, written, snapshot.storage);
     throw e;
   }
 }

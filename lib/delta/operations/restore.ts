@@ -1,9 +1,9 @@
 /** RESTORE: makes the table's current version hold the files of an earlier version (a new commit; history is kept). */
-import * as fs from "node:fs";
 import type { Duck } from "../../duck";
 import { StreamlabError } from "../../errors";
 import type { Action, AddFile } from "../actions";
-import { Snapshot, fileActionKey } from "../snapshot";
+import { fileActionKey } from "../log-replay";
+import { Snapshot } from "../snapshot";
 import { checkWritable } from "../table-features";
 import { Transaction } from "../transaction";
 import { removeAction } from "./rewrite";
@@ -17,13 +17,13 @@ export interface RestoreResult {
 
 export async function restore(current: Snapshot, duck: Duck, to: { version?: number; timestamp?: Date | string | number }): Promise<RestoreResult> {
   checkWritable(current.protocol, current.metadata, current.tableRoot);
-  const target = await Snapshot.load(current.tableRoot, { ...to, duck });
+  const target = await Snapshot.load(current.tableRoot, { ...to, duck, storage: current.storage });
   const key = (a: AddFile) => fileActionKey(current.tableRoot, a.path, a.deletionVector);
   const now = new Set(current.files.map(key));
   const then = new Set(target.files.map(key));
   const toAdd = target.files.filter((a) => !now.has(key(a)));
   const toRemove = current.files.filter((a) => !then.has(key(a)));
-  const missing = toAdd.filter((a) => !fs.existsSync(target.filePath(a)));
+  const missing = toAdd.filter((a) => !current.storage.exists(target.filePath(a)));
   if (missing.length > 0) {
     throw new StreamlabError("DELTA_VERSION_NOT_FOUND", `Cannot restore version ${target.version}: ${missing.length} of its data files were deleted (by VACUUM), e.g. ${missing[0]!.path}.`, {
       hint: "Restore a more recent version, within the VACUUM retention window.",

@@ -1,15 +1,11 @@
 /** UPDATE table SET col = expr, … WHERE predicate: copy-on-write of the files holding matching rows. */
+import { sqlIdent } from "../../duck";
 import type { Duck } from "../../duck";
 import { StreamlabError } from "../../errors";
-import type { Action } from "../actions";
-import { enforceConstraints } from "../constraints";
-import { discardFiles, writeDataFiles } from "../data-files";
-import { FILE_COLUMN } from "../scan";
-import { duckType, quoteIdent } from "../schema";
+import { duckType } from "../schema";
 import type { Snapshot } from "../snapshot";
 import { checkWritable } from "../table-features";
-import { Transaction } from "../transaction";
-import { cdfEnabled, fileList, matchFiles, removeAction, tableColumns, writeChangeData } from "./rewrite";
+import { copyOnWrite, inFiles, tableColumns } from "./rewrite";
 
 export interface UpdateResult {
   version: number | null;
@@ -32,37 +28,31 @@ export async function updateWhere(snapshot: Snapshot, duck: Duck, set: Record<st
     });
   }
   const cond = predicate ? `coalesce((${predicate}), false)` : "true";
-  const { scan, hits } = await matchFiles(snapshot, duck, predicate);
-  const txn = new Transaction(snapshot.tableRoot, snapshot, duck, { operation: "UPDATE", operationParameters: { predicate: JSON.stringify(predicate ? [predicate] : []) } });
-  const written: { path: string }[] = [];
-  try {
-    txn.read(hits.map((h) => h.add), predicate);
-    const touched = hits.filter((h) => h.hits > 0);
-    const numUpdatedRows = touched.reduce((s, h) => s + h.hits, 0);
-    if (touched.length === 0) return { version: null, numUpdatedRows: 0, numRemovedFiles: 0, numAddedFiles: 0 };
-    const inTouched = `${FILE_COLUMN} IN (${fileList(touched.map((h) => h.path))})`;
-    const newValues = fields
-      .map((f) => (f.name in set ? `CASE WHEN ${cond} THEN CAST((${set[f.name]}) AS ${duckType(f.type)}) ELSE ${quoteIdent(f.name)} END AS ${quoteIdent(f.name)}` : quoteIdent(f.name)))
-      .join(", ");
-    const rewritten = `SELECT ${newValues} FROM (${scan.sql}) WHERE ${inTouched}`;
-    await enforceConstraints(duck, rewritten, snapshot.schema, snapshot.configuration);
-    const out = await writeDataFiles(duck, snapshot.tableRoot, rewritten, snapshot.schema, snapshot.partitionColumns);
-    written.push(...out.adds);
-    const actions: Action[] = [...touched.map((h) => removeAction(h.add)), ...out.adds.map((add) => ({ add }))];
-    if (cdfEnabled(snapshot)) {
-      const pre = `SELECT ${tableColumns(snapshot.schema)}, 'update_preimage' AS _change_type FROM (${scan.sql}) WHERE ${inTouched} AND ${cond}`;
-      const post = `SELECT ${newValues}, 'update_postimage' AS _change_type FROM (${scan.sql}) WHERE ${inTouched} AND ${cond}`;
-      const cdc = await writeChangeData(duck, snapshot, `${pre} UNION ALL ${post}`);
-      written.push(...cdc.files.adds);
-      actions.push(...cdc.actions);
-    }
-    txn.addActions(...actions);
-    const r = await txn.commit({ numRemovedFiles: touched.length, numAddedFiles: out.adds.length, numUpdatedRows, numCopiedRows: touched.reduce((s, h) => s + h.rows - h.hits, 0) });
-    return { version: r.version, numUpdatedRows, numRemovedFiles: touched.length, numAddedFiles: out.adds.length };
-  } catch (e) {
-    discardFiles(snapshot.tableRoot, written);
-    throw e;
-  } finally {
-    await scan.close();
-  }
+  const newValues = fields
+    .map((f) => (f.name in set ? `CASE WHEN ${cond} THEN CAST((${set[f.name]}) AS ${duckType(f.type)}) ELSE ${sqlIdent(f.name)} END AS ${sqlIdent(f.name)}` : sqlIdent(f.name)))
+    .join(", ");
+  const { version, rewrite } = await copyOnWrite(
+    snapshot,
+    duck,
+    { operation: "UPDATE", operationParameters: { predicate: JSON.stringify(predicate ? [predicate] : []) } },
+    {
+      predicate,
+      enforceConstraints: true,
+      output: ({ scan, touched }) => {
+        if (touched.length === 0) return null;
+        const from = `FROM (${scan.sql}) WHERE ${inFiles(touched)}`;
+        return {
+          rows: `SELECT ${newValues} ${from}`,
+          changes: `SELECT ${tableColumns(snapshot.schema)}, 'update_preimage' AS _change_type ${from} AND ${cond} UNION ALL SELECT ${newValues}, 'update_postimage' AS _change_type ${from} AND ${cond}`,
+          metrics: {
+            numUpdatedRows: touched.reduce((s, h) => s + h.hits, 0),
+            numCopiedRows: touched.reduce((s, h) => s + h.rows - h.hits, 0),
+          },
+        };
+      },
+    },
+    (r) => ({ numRemovedFiles: r.touched.length, numAddedFiles: r.adds.length, numUpdatedRows: r.metrics.numUpdatedRows, numCopiedRows: r.metrics.numCopiedRows }),
+  );
+  if (!rewrite) return { version: null, numUpdatedRows: 0, numRemovedFiles: 0, numAddedFiles: 0 };
+  return { version, numUpdatedRows: rewrite.metrics.numUpdatedRows!, numRemovedFiles: rewrite.touched.length, numAddedFiles: rewrite.adds.length };
 }

@@ -2,15 +2,17 @@
  * VACUUM: deletes data files the table no longer references and that are older than the
  * retention window (default 7 days, delta.deletedFileRetentionDuration). Files any version
  * inside the window may need — active files, their deletion vectors, recently removed files,
- * and files written by commits still in progress — are never deleted.
+ * and files written by commits still in progress — are never deleted. Staging folders and log
+ * temporaries of crashed writers older than the window go too (a live writer's never).
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { StreamlabError } from "../../errors";
 import { parseInterval } from "../checkpoint-writer";
 import { dvFilePath } from "../deletion-vectors";
+import { expiredLeftovers, removeLeftovers } from "../leftovers";
 import type { Snapshot } from "../snapshot";
-import { LOG_DIR } from "../storage";
+import { LOG_DIR } from "../log-path";
+import { isStagingName, type FileEntry, type Storage } from "../storage";
 import { checkWritable } from "../table-features";
 
 export interface VacuumOptions {
@@ -32,13 +34,12 @@ export interface VacuumResult {
 
 const DEFAULT_RETENTION_MS = 7 * 24 * 3_600_000;
 
-function walk(dir: string, root: string, out: string[]): void {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const rel = path.relative(root, path.join(dir, e.name));
+function walk(storage: Storage, dir: string, out: FileEntry[]): void {
+  for (const e of storage.list(dir)) {
     // Hidden and underscore entries are not data (the log, staging folders, .crc files), except _change_data.
     if (e.name === LOG_DIR || ((e.name.startsWith(".") || e.name.startsWith("_")) && e.name !== "_change_data")) continue;
-    if (e.isDirectory()) walk(path.join(dir, e.name), root, out);
-    else if (e.isFile()) out.push(rel);
+    if (e.isDirectory) walk(storage, e.path, out);
+    else out.push(e);
   }
 }
 
@@ -54,6 +55,7 @@ export function vacuum(snapshot: Snapshot, options: VacuumOptions = {}, now = Da
     });
   }
   const root = snapshot.tableRoot;
+  const storage = snapshot.storage;
   const keep = new Set<string>();
   for (const a of snapshot.files) {
     keep.add(path.resolve(snapshot.filePath(a)));
@@ -63,31 +65,38 @@ export function vacuum(snapshot: Snapshot, options: VacuumOptions = {}, now = Da
   const recentTombstones = new Set(
     snapshot.tombstones.filter((r) => (r.deletionTimestamp ?? now) > cutoff).map((r) => path.resolve(snapshot.filePath({ ...r, partitionValues: {}, size: 0, modificationTime: 0, dataChange: true }))),
   );
-  const all: string[] = [];
-  walk(root, root, all);
+  const all: FileEntry[] = [];
+  walk(storage, root, all);
   const doomed: string[] = [];
   let bytes = 0;
-  for (const rel of all) {
-    const abs = path.resolve(root, rel);
+  for (const e of all) {
+    const abs = path.resolve(e.path);
     if (keep.has(abs) || recentTombstones.has(abs)) continue;
     // Untracked files younger than the window may belong to a commit in progress.
-    const st = fs.statSync(abs);
-    if (st.mtimeMs > cutoff) continue;
-    doomed.push(rel);
-    bytes += st.size;
+    if (e.mtimeMs > cutoff) continue;
+    doomed.push(path.relative(root, e.path));
+    bytes += e.size;
+  }
+  const leftovers = expiredLeftovers(root, storage, cutoff);
+  for (const l of leftovers) {
+    for (const f of l.files) {
+      doomed.push(path.relative(root, f.path));
+      bytes += f.size;
+    }
   }
   if (!options.dryRun) {
-    for (const rel of doomed) fs.rmSync(path.join(root, rel), { force: true });
-    removeEmptyDirs(root, root);
+    for (const rel of doomed) storage.remove(path.join(root, rel));
+    removeLeftovers(storage, leftovers);
+    removeEmptyDirs(storage, root);
   }
   return { dryRun: Boolean(options.dryRun), retentionHours: retentionMs / 3_600_000, files: doomed.sort(), bytes };
 }
 
-function removeEmptyDirs(dir: string, root: string): void {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (!e.isDirectory() || e.name === LOG_DIR || e.name.startsWith(".")) continue;
-    const p = path.join(dir, e.name);
-    removeEmptyDirs(p, root);
-    if (fs.readdirSync(p).length === 0) fs.rmdirSync(p);
+function removeEmptyDirs(storage: Storage, dir: string): void {
+  for (const e of storage.list(dir)) {
+    // A staging folder is empty for a moment when its writer has just made it: leftovers are handled above.
+    if (!e.isDirectory || e.name === LOG_DIR || e.name.startsWith(".") || isStagingName(e.name)) continue;
+    removeEmptyDirs(storage, e.path);
+    storage.removeEmptyDir(e.path);
   }
 }
