@@ -65,6 +65,16 @@ export class DeltaTable {
     }
   }
 
+  /** The number of rows (at the latest version, or `version` / `timestamp`), counted by DuckDB. */
+  async count(options: ReadOptions = {}): Promise<number> {
+    const s = await this.scan(options);
+    try {
+      return await s.count();
+    } finally {
+      await s.close();
+    }
+  }
+
   history(limit?: number): HistoryEntry[] {
     return history(this.path, limit);
   }
