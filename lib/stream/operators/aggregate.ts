@@ -1,0 +1,179 @@
+/**
+ * Streaming aggregation (Spark's StateStoreRestoreExec + StateStoreSaveExec): each batch is
+ * aggregated into partial rows per group (and per event-time window), late windows are dropped,
+ * the partials are merged with the groups' state, and the output mode decides what leaves:
+ * update — the groups changed in this batch; complete — every group, every batch, state never
+ * evicted; append — a group once, when the watermark passes its window's end, then evicted.
+ */
+import { sqlIdent, type Duck } from "../../duck";
+import { StreamlabError } from "../../errors";
+import { StateStore } from "../state-store";
+import type { OutputMode } from "../sink";
+import { emptyProgress, type EventTimeInfo, type StatefulContext, type StatefulOperator, type StateOperatorProgress } from "../stateful";
+import { assignTimeWindows, type TimeWindow } from "../window";
+import { parseAggregate, parseKey, type AggregateExpr, type GroupKey } from "./aggregates";
+import { checkStateSchema, readStateSchema } from "./state-schema";
+
+let aggCounter = 0;
+/** The one group of an aggregation without keys (`groupBy().count()`). */
+const GLOBAL = "__sl_global";
+
+/** SQL true when the event time of a state row (its window's end, or the raw column) is at or before `ms`. */
+export function atOrBefore(eventTimeSql: string, ms: number): string {
+  return `epoch_us(${eventTimeSql}) <= ${Math.trunc(ms) * 1000}`;
+}
+
+export class AggregateOperator implements StatefulOperator {
+  readonly stateful = true as const;
+  readonly operatorName = "stateStoreSave";
+  readonly label: string;
+  private readonly keys: GroupKey[];
+  private readonly aggs: AggregateExpr[];
+  private readonly id = ++aggCounter;
+  /** The key holding event time: `"window"."end"` for a window over the watermarked column, or that column. */
+  private eventKey?: string;
+  private store?: StateStore;
+  private duck!: Duck;
+  private dir!: string;
+  private version = 0;
+  private progress = emptyProgress(this.operatorName);
+
+  constructor(
+    keys: string[],
+    private readonly window: TimeWindow | undefined,
+    aggs: string[],
+  ) {
+    this.keys = keys.map(parseKey);
+    if (aggs.length === 0) throw new StreamlabError("INVALID_ARGUMENT", "agg() needs at least one aggregate expression.", { hint: 'e.g. .agg("avg(temperature) AS avg_temp")' });
+    this.aggs = aggs.map((a, i) => parseAggregate(a, i));
+    const names = [...(window ? ["window"] : []), ...this.keys.map((k) => k.name), ...this.aggs.map((a) => a.alias)];
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) throw new StreamlabError("INVALID_ARGUMENT", `The aggregation would have two columns named "${dup}".`, { hint: "Give the aggregates distinct names with AS." });
+    const w = window ? `window(${window.column}, ${window.durationMs} ms${window.slideMs !== window.durationMs ? `, ${window.slideMs} ms` : ""})` : "";
+    this.label = `groupBy(${[w, ...keys].filter(Boolean).join(", ")}).agg(${aggs.join(", ")})`;
+  }
+
+  /** Output key columns, in output order. */
+  private get outputKeys(): string[] {
+    return [...(this.window ? ["window"] : []), ...this.keys.map((k) => k.name)];
+  }
+
+  /** State key columns: the output keys, or one constant group for a global aggregation. */
+  private get keyNames(): string[] {
+    return this.outputKeys.length ? this.outputKeys : [GLOBAL];
+  }
+
+  validate(outputMode: OutputMode, eventTime: EventTimeInfo | undefined): void {
+    if (eventTime && this.window?.column === eventTime.column) this.eventKey = `"window"."end"`;
+    else if (eventTime && this.keys.some((k) => k.name === eventTime.column)) this.eventKey = sqlIdent(eventTime.column);
+    if (outputMode === "append" && !this.eventKey) {
+      throw new StreamlabError("INVALID_OPTION", "Append output mode not supported when there are streaming aggregations on streaming DataFrames/DataSets without watermark.", {
+        hint: eventTime
+          ? `Group by a window over the watermarked column ${eventTime.column} (or by the column itself), or use outputMode "update" or "complete".`
+          : 'Add .withWatermark(column, delay) before groupBy and group by a window over that column, or use outputMode "update" or "complete".',
+      });
+    }
+  }
+
+  async restore(duck: Duck, dir: string, version: number): Promise<void> {
+    this.duck = duck;
+    this.dir = dir;
+    this.version = version;
+    const known = readStateSchema(dir);
+    if (known) {
+      this.store = new StateStore(duck, dir, { keyColumns: this.keyNames, columns: known.columns });
+      await this.store.load(version);
+    } else if (version > 0 && new StateStore(duck, dir, { keyColumns: ["x"], columns: [["x", "INT"]] }).versions().length > 0) {
+      throw new StreamlabError("STREAM_CHECKPOINT_CORRUPT", `The state of ${this.label} in ${dir} has no schema file (_metadata/schema).`, { hint: "Restore the checkpoint folder, or start the query with a new checkpointLocation." });
+    }
+  }
+
+  private finalSelect(from: string): string {
+    return `SELECT ${[...this.outputKeys.map(sqlIdent), ...this.aggs.map((a) => `${a.final} AS ${sqlIdent(a.alias)}`)].join(", ")} FROM ${from}`;
+  }
+
+  async apply(input: string, ctx: StatefulContext): Promise<string> {
+    const duck = ctx.duck;
+    const started = performance.now();
+    const mode = ctx.outputMode;
+    const tag = `__sl_agg${this.id}_b${ctx.batchId}`;
+    const partial = ctx.temp(`${tag}_partial`);
+    const source = this.window ? assignTimeWindows(input, this.window) : input;
+    const keySelect = [...(this.window ? [`"window"`] : []), ...this.keys.map((k) => `${k.expr} AS ${sqlIdent(k.name)}`)];
+    if (keySelect.length === 0) keySelect.push(`0 AS ${GLOBAL}`);
+    const partialCols = this.aggs.flatMap((a) => a.partials.map((p) => `${p.partial} AS ${sqlIdent(p.name)}`));
+    const groupBy = ` GROUP BY ${keySelect.map((_, i) => i + 1).join(", ")}`;
+    await duck.run(`CREATE OR REPLACE TEMP TABLE ${partial} AS SELECT ${[...keySelect, ...partialCols].join(", ")} FROM (${source})${groupBy}`);
+    if (!this.store) {
+      const columns = (await duck.describe(`SELECT * FROM ${partial}`)).map((c) => [c.name, c.type] as [string, string]);
+      checkStateSchema(this.dir, this.operatorName, columns);
+      this.store = new StateStore(this.duck, this.dir, { keyColumns: this.keyNames, columns });
+      await this.store.load(this.version);
+    }
+    const store = this.store;
+
+    // Late windows: judged by the previous batch's watermark, per (group, window) partial row.
+    let dropped = 0;
+    if (this.eventKey && mode !== "complete") {
+      const late = atOrBefore(this.eventKey, ctx.watermarks.lateMs);
+      dropped = Number(await duck.value(`SELECT count(*) FROM ${partial} WHERE ${late}`));
+      if (dropped > 0) await duck.run(`DELETE FROM ${partial} WHERE ${late}`);
+    }
+
+    // Merge the batch's partials with the state of the groups they touch.
+    const merged = ctx.temp(`${tag}_merged`);
+    const keyList = this.keyNames.map(sqlIdent);
+    const merges = this.aggs.flatMap((a) => a.partials.map((p) => `${p.merge} AS ${sqlIdent(p.name)}`));
+    const touched = `SELECT s.* FROM ${store.table} s WHERE EXISTS (SELECT 1 FROM ${partial} p WHERE ${store.keyMatch("s", "p")})`;
+    await duck.run(`CREATE OR REPLACE TEMP TABLE ${merged} AS SELECT ${[...keyList, ...merges].join(", ")} FROM (SELECT * FROM ${partial} UNION ALL BY NAME ${touched}) GROUP BY ${keyList.join(", ")}`);
+    const updated = await store.put(`SELECT * FROM ${merged}`);
+    const updatesMs = performance.now() - started;
+
+    const out = ctx.temp(`${tag}_out`);
+    let removed = 0;
+    const removalStart = performance.now();
+    if (mode === "complete") {
+      await duck.run(`CREATE OR REPLACE TEMP TABLE ${out} AS ${this.finalSelect(store.table)}`);
+    } else {
+      if (mode === "update") await duck.run(`CREATE OR REPLACE TEMP TABLE ${out} AS ${this.finalSelect(merged)}`);
+      if (this.eventKey) {
+        // Eviction by this batch's watermark; in append mode the evicted groups are the output.
+        const gone = ctx.temp(`${tag}_gone`);
+        removed = await store.removeWhere(atOrBefore(this.eventKey, ctx.watermarks.evictionMs), gone);
+        if (mode === "append") await duck.run(`CREATE OR REPLACE TEMP TABLE ${out} AS ${this.finalSelect(gone)}`);
+      } else if (mode === "append") {
+        await duck.run(`CREATE OR REPLACE TEMP TABLE ${out} AS ${this.finalSelect(merged)} WHERE false`);
+      }
+    }
+    this.progress = {
+      ...emptyProgress(this.operatorName),
+      numRowsUpdated: updated,
+      numRowsRemoved: removed,
+      numRowsDroppedByWatermark: dropped,
+      allUpdatesTimeMs: Math.round(updatesMs),
+      allRemovalsTimeMs: Math.round(performance.now() - removalStart),
+    };
+    return `SELECT * FROM ${out}`;
+  }
+
+  async commit(version: number): Promise<StateOperatorProgress> {
+    if (!this.store) {
+      // No batch has run yet (no rows ever reached the operator): nothing to keep.
+      this.version = version;
+      return { ...emptyProgress(this.operatorName) };
+    }
+    const m = await this.store.commit(version);
+    this.version = version;
+    const p = { ...this.progress, numRowsTotal: m.numRowsTotal, memoryUsedBytes: m.memoryUsedBytes, commitTimeMs: m.commitTimeMs };
+    this.progress = emptyProgress(this.operatorName);
+    return p;
+  }
+
+  needsNoDataBatch(outputMode: OutputMode): boolean {
+    return outputMode !== "complete" && this.eventKey !== undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.store?.close();
+  }
+}

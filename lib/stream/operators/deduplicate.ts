@@ -1,0 +1,141 @@
+/**
+ * Streaming deduplication (Spark's StreamingDeduplicateExec and
+ * StreamingDeduplicateWithinWatermarkExec): the first row of each key is passed on, later rows
+ * with a key in state are dropped. Rows at or before the previous batch's watermark are late and
+ * filtered before the duplicate check. `dropDuplicates` evicts a key once the watermark passes its
+ * event time (only when the event-time column is among the keys — otherwise state grows for
+ * ever); `dropDuplicatesWithinWatermark` keeps a key until the watermark reaches its first event
+ * time + the watermark delay, whatever the keys.
+ */
+import { sqlIdent, type Duck } from "../../duck";
+import { StreamlabError } from "../../errors";
+import { StateStore } from "../state-store";
+import type { OutputMode } from "../sink";
+import { emptyProgress, type EventTimeInfo, type StatefulContext, type StatefulOperator, type StateOperatorProgress } from "../stateful";
+import { checkStateSchema, readStateSchema } from "./state-schema";
+
+const EXPIRES = "__sl_expires_us";
+let dedupCounter = 0;
+
+export class DeduplicateOperator implements StatefulOperator {
+  readonly stateful = true as const;
+  readonly operatorName: string;
+  readonly label: string;
+  private readonly id = ++dedupCounter;
+  private eventTime?: EventTimeInfo;
+  private keys?: string[];
+  private store?: StateStore;
+  private duck!: Duck;
+  private dir!: string;
+  private version = 0;
+  private progress = emptyProgress("dedupe");
+
+  constructor(
+    private readonly columns: string[],
+    private readonly withinWatermark: boolean,
+  ) {
+    this.operatorName = withinWatermark ? "dedupeWithinWatermark" : "dedupe";
+    this.label = `${withinWatermark ? "dropDuplicatesWithinWatermark" : "dropDuplicates"}(${columns.join(", ")})`;
+    if (columns.length > 0) this.keys = [...columns];
+  }
+
+  /** Evicts by event time: the event-time column is a key (dropDuplicates), or always (within watermark). */
+  private get evicts(): boolean {
+    if (!this.eventTime) return false;
+    return this.withinWatermark || (this.keys ?? []).includes(this.eventTime.column);
+  }
+
+  validate(_outputMode: OutputMode, eventTime: EventTimeInfo | undefined): void {
+    this.eventTime = eventTime;
+    if (this.withinWatermark && !eventTime) {
+      throw new StreamlabError("INVALID_OPTION", "dropDuplicatesWithinWatermark is not supported on streaming DataFrames/DataSets without watermark.", {
+        hint: "Call .withWatermark(column, delay) before dropDuplicatesWithinWatermark(...).",
+      });
+    }
+  }
+
+  async restore(duck: Duck, dir: string, version: number): Promise<void> {
+    this.duck = duck;
+    this.dir = dir;
+    this.version = version;
+    const known = readStateSchema(dir);
+    if (known) {
+      this.keys ??= known.columns.map(([n]) => n).filter((n) => n !== EXPIRES);
+      this.store = new StateStore(duck, dir, { keyColumns: this.keys, columns: known.columns });
+      await this.store.load(version);
+    }
+  }
+
+  async apply(input: string, ctx: StatefulContext): Promise<string> {
+    const duck = ctx.duck;
+    const started = performance.now();
+    const tag = `__sl_dedup${this.id}_b${ctx.batchId}`;
+    const rows = ctx.temp(`${tag}_rows`);
+    await duck.run(`CREATE OR REPLACE TEMP TABLE ${rows} AS SELECT *, row_number() OVER () AS __sl_n FROM (${input})`);
+    const inputColumns = (await duck.describe(`SELECT * FROM ${rows}`)).filter((c) => c.name !== "__sl_n");
+    this.keys ??= inputColumns.map((c) => c.name);
+    const missing = this.keys.filter((k) => !inputColumns.some((c) => c.name === k));
+    if (missing.length) throw new StreamlabError("INVALID_ARGUMENT", `${this.label}: no column ${missing.join(", ")} in the stream (columns: ${inputColumns.map((c) => c.name).join(", ")}).`);
+    if (!this.store) {
+      const columns: [string, string][] = this.keys.map((k) => [k, inputColumns.find((c) => c.name === k)!.type]);
+      if (this.withinWatermark) columns.push([EXPIRES, "BIGINT"]);
+      checkStateSchema(this.dir, this.operatorName, columns);
+      this.store = new StateStore(this.duck, this.dir, { keyColumns: this.keys, columns });
+      await this.store.load(this.version);
+    }
+    const store = this.store;
+
+    let dropped = 0;
+    if (this.eventTime) {
+      const late = `epoch_us(${sqlIdent(this.eventTime.column)}) <= ${Math.trunc(ctx.watermarks.lateMs) * 1000}`;
+      dropped = Number(await duck.value(`SELECT count(*) FROM ${rows} WHERE ${late}`));
+      if (dropped > 0) await duck.run(`DELETE FROM ${rows} WHERE ${late}`);
+    }
+    const kept = Number(await duck.value(`SELECT count(*) FROM ${rows}`));
+    const firsts = ctx.temp(`${tag}_first`);
+    const keyList = this.keys.map(sqlIdent).join(", ");
+    await duck.run(
+      `CREATE OR REPLACE TEMP TABLE ${firsts} AS SELECT * EXCLUDE (__sl_r) FROM (SELECT *, row_number() OVER (PARTITION BY ${keyList} ORDER BY __sl_n) AS __sl_r FROM ${rows}) r ` +
+        `WHERE __sl_r = 1 AND NOT EXISTS (SELECT 1 FROM ${store.table} s WHERE ${store.keyMatch("s", "r")}) ORDER BY __sl_n`,
+    );
+    const expires = this.withinWatermark ? `, epoch_us(${sqlIdent(this.eventTime!.column)}) + ${this.eventTime!.delayMs * 1000} AS ${EXPIRES}` : "";
+    const updated = await store.put(`SELECT ${keyList}${expires} FROM ${firsts}`);
+    const updatesMs = performance.now() - started;
+    const removalStart = performance.now();
+    let removed = 0;
+    if (this.evicts) {
+      const evict = Math.trunc(ctx.watermarks.evictionMs) * 1000;
+      removed = await store.removeWhere(this.withinWatermark ? `${EXPIRES} <= ${evict}` : `epoch_us(${sqlIdent(this.eventTime!.column)}) <= ${evict}`);
+    }
+    this.progress = {
+      ...emptyProgress(this.operatorName),
+      numRowsUpdated: updated,
+      numRowsRemoved: removed,
+      numRowsDroppedByWatermark: dropped,
+      allUpdatesTimeMs: Math.round(updatesMs),
+      allRemovalsTimeMs: Math.round(performance.now() - removalStart),
+      customMetrics: { numDroppedDuplicateRows: kept - updated },
+    };
+    return `SELECT * EXCLUDE (__sl_n) FROM ${firsts} ORDER BY __sl_n`;
+  }
+
+  async commit(version: number): Promise<StateOperatorProgress> {
+    if (!this.store) {
+      this.version = version;
+      return emptyProgress(this.operatorName);
+    }
+    const m = await this.store.commit(version);
+    this.version = version;
+    const p = { ...this.progress, numRowsTotal: m.numRowsTotal, memoryUsedBytes: m.memoryUsedBytes, commitTimeMs: m.commitTimeMs };
+    this.progress = { ...emptyProgress(this.operatorName), customMetrics: { numDroppedDuplicateRows: 0 } };
+    return p;
+  }
+
+  needsNoDataBatch(): boolean {
+    return this.evicts;
+  }
+
+  async close(): Promise<void> {
+    await this.store?.close();
+  }
+}
