@@ -31,7 +31,7 @@ export class DeduplicateOperator implements StatefulOperator {
   private progress = emptyProgress("dedupe");
 
   constructor(
-    private readonly columns: string[],
+    columns: string[],
     private readonly withinWatermark: boolean,
   ) {
     this.operatorName = withinWatermark ? "dedupeWithinWatermark" : "dedupe";
