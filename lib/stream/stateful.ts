@@ -98,3 +98,8 @@ export function emptyProgress(operatorName: string): StateOperatorProgress {
     customMetrics: {},
   };
 }
+
+/** The context a withWatermark step gets: it reports the event times it saw in the batch. */
+export interface WatermarkContext extends TransformContext {
+  recordEventTime(stats: import("./watermark").EventTimeStats): void;
+}
