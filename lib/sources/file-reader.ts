@@ -15,11 +15,10 @@ import { duckType, isArray, isMap, isStruct, type StructField, type StructType }
 import type { ListedFile } from "../util/file-listing";
 import { csvHeader } from "./schema-inference";
 
-export type ParseMode = "PERMISSIVE" | "DROPMALFORMED" | "FAILFAST";
-export type EvolutionMode = "addNewColumns" | "rescue" | "failOnNewColumns" | "none";
+import type { EvolutionMode, FileFormat, ParseMode } from "./file-source-options";
 
 export interface ReadSettings {
-  format: "csv" | "json" | "parquet";
+  format: FileFormat;
   schema: StructType;
   rescuedDataColumn?: string;
   evolution: EvolutionMode;

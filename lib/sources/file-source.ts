@@ -12,99 +12,21 @@ import { StreamlabError } from "../errors";
 import { type StructType } from "../delta/schema";
 import { parseDdl } from "../delta/ddl";
 import { dataPath } from "../util/paths";
-import { readBatch, type EvolutionMode, type ParseMode } from "./file-reader";
+import { readBatch } from "./file-reader";
+import { FILE_SOURCE_OPTIONS, type EvolutionMode, type FileSourceOptions, type FileSourceSettings } from "./file-source-options";
 import { applyHints, inferSchema } from "./schema-inference";
 import { SchemaLog } from "./schema-log";
 import { writeFileAtomic } from "../util/atomic-file";
-import { globToRegExp, normaliseOptions, type OptionSpec } from "../util/options";
+import { globToRegExp } from "../util/options";
 import { listFiles, type ListedFile } from "../util/file-listing";
 import { logOffsetOf, readLogEntry, type LogEntry } from "./file-source-log";
 import type { OffsetRequest, Source, SourceContext } from "../stream/source";
 
-export type FileFormat = "csv" | "json" | "parquet";
-
-export interface FileSourceOptions {
-  /** cloudFiles.format: csv, json (JSON lines) or parquet. */
-  format?: FileFormat;
-  /** The schema, as Spark DDL ("event_id STRING, price DECIMAL(10,2)") or a Delta struct. */
-  schema?: string | StructType;
-  maxFilesPerTrigger?: number;
-  /** A soft limit: a batch always takes at least one file. "10mb", "1g" or bytes. */
-  maxBytesPerTrigger?: number | string;
-  /** Process the files already in the folder when the query first starts. Default true. */
-  includeExistingFiles?: boolean;
-  /** Only file names matching this glob, e.g. "*.csv". */
-  pathGlobFilter?: string;
-  /** Look into sub-folders. Default true (as Auto Loader). */
-  recursiveFileLookup?: boolean;
-  /** Re-read a file whose size or modification time changed. Default false. */
-  allowOverwrites?: boolean;
-  /** After a batch commits: leave its files (off), move them to sourceArchiveDir (archive), or delete them. */
-  cleanSource?: "off" | "archive" | "delete";
-  sourceArchiveDir?: string;
-  /** Listen to file-system notifications (periodic listing stays as a backstop). Default false. */
-  useNotifications?: boolean;
-  /** Add the `_metadata` column (file_path, file_name, file_size, file_modification_time). */
-  includeMetadata?: boolean;
-  /** CSV: the first line is a header. Default true. */
-  header?: boolean;
-  /** CSV: the field separator. Default ",". */
-  sep?: string;
-  quote?: string;
-  escape?: string;
-  /** Where the inferred / evolving schema is kept (`_schemas/N`). Default: the checkpoint folder. */
-  schemaLocation?: string;
-  /** Infer column types (numbers, dates, timestamps…) instead of reading every column as a string. */
-  inferColumnTypes?: boolean;
-  /** Override single columns' types: "price DECIMAL(10,2), event_timestamp TIMESTAMP". */
-  schemaHints?: string;
-  /** What to do with new columns. Default: addNewColumns when inferring, none with a given schema. */
-  schemaEvolutionMode?: EvolutionMode;
-  /** Column that keeps values which do not fit their type (and, in rescue mode, unknown columns). Default "_rescued_data" when inferring. */
-  rescuedDataColumn?: string;
-  /** Malformed records: PERMISSIVE (quarantined to badRecordsPath), DROPMALFORMED, FAILFAST. Default PERMISSIVE. */
-  mode?: ParseMode;
-  /** Quarantine folder for malformed records. Default data/error/<query name>. */
-  badRecordsPath?: string;
-  /** Inference sample: how many of the first files. Default 1000. */
-  "schemaInference.sampleSize.numFiles"?: number;
-  /** Inference sample: how many bytes of the first files. Default 50gb. */
-  "schemaInference.sampleSize.numBytes"?: number | string;
-}
-
-export const FILE_SOURCE_OPTIONS: Record<string, OptionSpec> = {
-  format: { kind: "enum", values: ["csv", "json", "parquet"] },
-  schema: { kind: "any" },
-  maxFilesPerTrigger: { kind: "int" },
-  maxBytesPerTrigger: { kind: "bytes" },
-  includeExistingFiles: { kind: "boolean" },
-  pathGlobFilter: { kind: "string" },
-  recursiveFileLookup: { kind: "boolean" },
-  allowOverwrites: { kind: "boolean" },
-  cleanSource: { kind: "enum", values: ["off", "archive", "delete"] },
-  sourceArchiveDir: { kind: "string" },
-  useNotifications: { kind: "boolean" },
-  includeMetadata: { kind: "boolean" },
-  header: { kind: "boolean" },
-  sep: { kind: "string" },
-  delimiter: { kind: "string" },
-  quote: { kind: "string" },
-  escape: { kind: "string" },
-  schemaLocation: { kind: "string" },
-  inferColumnTypes: { kind: "boolean" },
-  schemaHints: { kind: "string" },
-  schemaEvolutionMode: { kind: "enum", values: ["addNewColumns", "rescue", "failOnNewColumns", "none"] },
-  rescuedDataColumn: { kind: "string" },
-  mode: { kind: "enum", values: ["PERMISSIVE", "DROPMALFORMED", "FAILFAST"] },
-  badRecordsPath: { kind: "string" },
-  "schemaInference.sampleSize.numFiles": { kind: "int" },
-  "schemaInference.sampleSize.numBytes": { kind: "bytes" },
-  sampleSize: { kind: "int" },
-};
+export { FILE_SOURCE_OPTIONS, type FileFormat, type FileSourceOptions } from "./file-source-options";
 
 export class FileStreamSource implements Source {
   readonly dir: string;
-  readonly options: Required<Pick<FileSourceOptions, "format" | "maxFilesPerTrigger" | "includeExistingFiles" | "recursiveFileLookup" | "allowOverwrites" | "cleanSource" | "useNotifications" | "includeMetadata" | "header">> & FileSourceOptions;
+  readonly options: FileSourceSettings;
   /** The data schema in force (without the rescued-data column); undefined until inferred. */
   schema?: StructType;
   readonly evolution: EvolutionMode;
@@ -126,24 +48,11 @@ export class FileStreamSource implements Source {
   private readonly filter?: RegExp;
 
   constructor(dir: string, rawOptions: FileSourceOptions | Record<string, unknown> = {}) {
-    const o = normaliseOptions(rawOptions as Record<string, unknown>, FILE_SOURCE_OPTIONS, "file source") as FileSourceOptions & { delimiter?: string };
+    this.options = FILE_SOURCE_OPTIONS.normalise(rawOptions as Record<string, unknown>);
     this.dir = path.resolve(dir);
     if (!fs.existsSync(this.dir) || !fs.statSync(this.dir).isDirectory()) {
       throw new StreamlabError("PATH_NOT_FOUND", `The source folder ${this.dir} does not exist.`, { hint: "Create it (or start the simulator that fills it) before starting the query." });
     }
-    this.options = {
-      format: "csv",
-      maxFilesPerTrigger: 1000,
-      includeExistingFiles: true,
-      recursiveFileLookup: true,
-      allowOverwrites: false,
-      cleanSource: "off",
-      useNotifications: false,
-      includeMetadata: false,
-      header: true,
-      ...o,
-      sep: o.sep ?? o.delimiter ?? ",",
-    };
     if (this.options.schema) this.declared = applyHints(typeof this.options.schema === "string" ? parseDdl(this.options.schema) : this.options.schema, this.options.schemaHints);
     else if (this.options.schemaHints) parseDdl(this.options.schemaHints); // validate now
     this.evolution = this.options.schemaEvolutionMode ?? (this.declared ? "none" : "addNewColumns");
@@ -215,11 +124,11 @@ export class FileStreamSource implements Source {
     const o = this.options;
     const inferred = await inferSchema(this.ctx.duck, files, {
       format: o.format,
-      inferColumnTypes: o.inferColumnTypes ?? false,
-      sep: o.sep!,
+      inferColumnTypes: o.inferColumnTypes,
+      sep: o.sep,
       header: o.header,
-      sampleFiles: o["schemaInference.sampleSize.numFiles"] ?? (o as { sampleSize?: number }).sampleSize ?? 1000,
-      sampleBytes: (o["schemaInference.sampleSize.numBytes"] as number | undefined) ?? 50 * 1024 ** 3,
+      sampleFiles: o["schemaInference.sampleSize.numFiles"],
+      sampleBytes: o["schemaInference.sampleSize.numBytes"],
     });
     const cols = inferred.fields.filter((f) => f.name !== this.rescuedDataColumn);
     this.schema = this.schemaLog.add(applyHints({ type: "struct", fields: cols }, o.schemaHints), "inferred").schema;
@@ -246,7 +155,7 @@ export class FileStreamSource implements Source {
     let bytes = 0;
     for (const f of files) {
       if (out.length >= this.options.maxFilesPerTrigger) break;
-      if (this.options.maxBytesPerTrigger !== undefined && out.length > 0 && bytes + f.size > (this.options.maxBytesPerTrigger as number)) break;
+      if (this.options.maxBytesPerTrigger !== undefined && out.length > 0 && bytes + f.size > this.options.maxBytesPerTrigger) break;
       out.push(f);
       bytes += f.size;
     }
@@ -326,11 +235,11 @@ export class FileStreamSource implements Source {
         schema: this.schema!,
         rescuedDataColumn: this.rescuedDataColumn,
         evolution: this.evolution,
-        mode: o.mode ?? "PERMISSIVE",
+        mode: o.mode,
         badRecordsPath: path.resolve(o.badRecordsPath ?? dataPath("error", this.ctx.queryName)),
         includeMetadata: o.includeMetadata,
         header: o.header,
-        sep: o.sep!,
+        sep: o.sep,
         quote: o.quote,
         escape: o.escape,
       },
