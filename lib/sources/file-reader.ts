@@ -161,7 +161,7 @@ async function readCsv(duck: Duck, files: ListedFile[], raw: string, bad: string
     const scan = `__sl_scan_${seq}_${g++}`;
     temps.push(rej, scan);
     const columns = `{${group.header.map((h) => `${sqlString(h)}: ${sqlString(typeOf(h))}`).join(", ")}}`;
-    const opts = `header = ${s.header}, delim = ${sqlString(s.sep)}${s.quote ? `, quote = ${sqlString(s.quote)}` : ""}${s.escape ? `, escape = ${sqlString(s.escape)}` : ""}, columns = ${columns}, auto_detect = false, store_rejects = true, rejects_table = '${rej}', rejects_scan = '${scan}', filename = true, null_padding = false`;
+    const opts = `header = ${s.header}, delim = ${sqlString(s.sep)}${s.quote !== undefined ? `, quote = ${sqlString(s.quote)}` : ""}${s.escape !== undefined ? `, escape = ${sqlString(s.escape)}` : ""}, columns = ${columns}, auto_detect = false, store_rejects = true, rejects_table = '${rej}', rejects_scan = '${scan}', filename = true, null_padding = false`;
     await duck.run(`INSERT INTO ${raw} BY NAME SELECT * EXCLUDE (filename), filename AS __file FROM read_csv([${group.files.map(sqlString).join(", ")}], ${opts})`);
     // One bad record per line, even when DuckDB reports several errors for it.
     await duck.run(`INSERT INTO ${bad} SELECT s.file_path, r.line, rtrim(any_value(r.csv_line), chr(10)), string_agg(DISTINCT r.error_type || ': ' || r.error_message, '; ') FROM ${rej} r JOIN ${scan} s USING (scan_id, file_id) GROUP BY s.file_path, r.line`);

@@ -5,13 +5,35 @@
  */
 import { StreamlabError } from "../errors";
 import type { StructType } from "../delta/schema";
-import { defineOptions, type OptionsInput, type OptionsValues } from "../util/options";
+import { defineOptions, globToRegExp, type OptionsInput, type OptionsValues } from "../util/options";
 
 /** The schema option: Spark DDL text, or a Delta struct (checked further when the source is made). */
 function schemaOption(v: unknown, name: string): string | StructType {
   if (typeof v === "string") return v;
   if (v && typeof v === "object" && (v as StructType).type === "struct" && Array.isArray((v as StructType).fields)) return v as StructType;
   throw new StreamlabError("INVALID_OPTION", `file source option ${name} must be Spark DDL ("id BIGINT, name STRING") or a struct type, got ${JSON.stringify(v)}.`, { details: { option: name } });
+}
+
+const bytes = (s: string) => Buffer.byteLength(s, "utf8");
+const newline = (s: string) => /[\r\n]/.test(s);
+// DuckDB's CSV reader takes a separator of 1 to 4 bytes and a quote / escape of at most one byte ("" for none).
+const separator = (s: string) => (s === "" || bytes(s) > 4 || newline(s) ? "1 to 4 bytes, without line breaks" : undefined);
+const oneByte = (s: string) => (bytes(s) > 1 || newline(s) ? 'one single-byte character, or "" for none' : undefined);
+
+/** Checks between options: DuckDB would refuse these only when the first batch runs, or read nonsense. */
+function checkTogether(o: { sep: string; quote?: string; escape?: string; pathGlobFilter?: string }): void {
+  const quote = o.quote ?? '"';
+  const escape = o.escape ?? '"'; // DuckDB's default, whatever the quote
+  // A quote character as separator is a mistake in practice (sep="'" read a comma file as one column of NULLs).
+  const clash = ([["quote", quote], ["escape", escape], ["quote", '"'], ["quote", "'"]] as const).find(([, c]) => c !== "" && o.sep.includes(c));
+  if (clash) {
+    const [name, c] = clash;
+    throw new StreamlabError("INVALID_OPTION", `file source option sep ${JSON.stringify(o.sep)} contains the ${name} character ${JSON.stringify(c)}: quoted values and fields could not be told apart.`, {
+      hint: `Choose another sep${c === quote || c === escape ? `, or set ${name} to another character` : ""}.`,
+      details: { option: "sep", value: o.sep },
+    });
+  }
+  if (o.pathGlobFilter !== undefined) globToRegExp(o.pathGlobFilter, "pathGlobFilter");
 }
 
 export const FILE_SOURCE_OPTIONS = defineOptions("file source", {
@@ -28,10 +50,10 @@ export const FILE_SOURCE_OPTIONS = defineOptions("file source", {
   useNotifications: { kind: "boolean", default: false, doc: "listen to file-system notifications (periodic listing stays as a backstop)" },
   includeMetadata: { kind: "boolean", default: false, doc: "add the _metadata column (file_path, file_name, file_size, file_modification_time)" },
   header: { kind: "boolean", default: true, doc: "CSV: the first line is a header" },
-  sep: { kind: "string", default: ",", doc: "CSV: the field separator" },
+  sep: { kind: "string", default: ",", check: separator, doc: "CSV: the field separator (1 to 4 bytes)" },
   delimiter: { kind: "alias", of: "sep" },
-  quote: { kind: "string", doc: 'CSV: the quote character (DuckDB\'s default ")' },
-  escape: { kind: "string", doc: "CSV: the character that escapes a quote inside a quoted value (default: the quote)" },
+  quote: { kind: "string", check: oneByte, doc: 'CSV: the quote character (default "; "" for none)' },
+  escape: { kind: "string", check: oneByte, doc: 'CSV: the character that escapes a quote inside a quoted value (default "; "" for none)' },
   schemaLocation: { kind: "string", doc: "where the inferred / evolving schema is kept (_schemas/N); default: the checkpoint folder" },
   inferColumnTypes: { kind: "boolean", default: false, doc: "infer column types (numbers, dates, timestamps…) instead of reading every column as a string" },
   schemaHints: { kind: "string", doc: 'override single columns\' types: "price DECIMAL(10,2), event_timestamp TIMESTAMP"' },
@@ -42,7 +64,7 @@ export const FILE_SOURCE_OPTIONS = defineOptions("file source", {
   "schemaInference.sampleSize.numFiles": { kind: "int", default: 1000, doc: "inference sample: how many of the first files" },
   "schemaInference.sampleSize.numBytes": { kind: "bytes", default: "50gb", doc: "inference sample: how many bytes of the first files" },
   sampleSize: { kind: "alias", of: "schemaInference.sampleSize.numFiles" },
-});
+}, { check: checkTogether });
 
 /** The options as a caller passes them to readStream.files(...). */
 export type FileSourceOptions = OptionsInput<typeof FILE_SOURCE_OPTIONS.defs>;

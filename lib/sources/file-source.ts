@@ -58,13 +58,24 @@ export class FileStreamSource implements Source {
     this.evolution = this.options.schemaEvolutionMode ?? (this.declared ? "none" : "addNewColumns");
     const rescue = this.options.rescuedDataColumn ?? (!this.declared || this.evolution === "rescue" ? "_rescued_data" : undefined);
     this.rescuedDataColumn = rescue === "" ? undefined : rescue;
+    if (this.rescuedDataColumn && this.declared?.fields.some((f) => f.name.toLowerCase() === this.rescuedDataColumn!.toLowerCase())) {
+      throw new StreamlabError("INVALID_OPTION", `file source option rescuedDataColumn ${JSON.stringify(this.rescuedDataColumn)} is also a column of the schema: rescued values and the column's values would collide.`, {
+        hint: 'Name the rescued-data column differently (or "" for none).',
+        details: { option: "rescuedDataColumn", value: this.rescuedDataColumn },
+      });
+    }
     if (this.options.pathGlobFilter) this.filter = globToRegExp(this.options.pathGlobFilter);
-    if (this.options.cleanSource === "archive") {
-      const archive = this.options.sourceArchiveDir;
-      if (!archive) throw new StreamlabError("INVALID_OPTION", 'cleanSource "archive" needs sourceArchiveDir.');
-      const a = path.resolve(archive);
+    if (this.options.cleanSource === "archive" && !this.options.sourceArchiveDir) throw new StreamlabError("INVALID_OPTION", 'cleanSource "archive" needs sourceArchiveDir.');
+    // Folders the source writes must not be read back as data.
+    for (const name of ["sourceArchiveDir", "badRecordsPath"] as const) {
+      const value = this.options[name];
+      if (value === undefined || (name === "sourceArchiveDir" && this.options.cleanSource !== "archive")) continue;
+      const a = path.resolve(value);
       if (a === this.dir || a.startsWith(this.dir + path.sep)) {
-        throw new StreamlabError("INVALID_OPTION", `sourceArchiveDir ${a} is inside the source folder ${this.dir}: archived files would be read again.`, { hint: "Choose an archive folder outside the source folder." });
+        throw new StreamlabError("INVALID_OPTION", `file source option ${name} ${a} is inside the source folder ${this.dir}: the files written there would be read again as data.`, {
+          hint: `Choose a folder outside the source folder for ${name}.`,
+          details: { option: name, value },
+        });
       }
     }
   }

@@ -146,6 +146,8 @@ export class OptionTable<T extends Defs> {
     readonly defs: T,
     /** The namespace Spark puts the options in ("cloudFiles."), accepted and ignored. */
     readonly prefix: string,
+    /** Checks between options (a separator that is also the quote), run after the defaults are applied. */
+    private readonly check?: (values: OptionsValues<T>) => void,
   ) {
     for (const [name, def] of Object.entries(defs)) {
       if (def.kind === "alias" && (!(def.of in defs) || defs[def.of]!.kind === "alias")) throw new Error(`option ${name} is an alias of ${def.of}, which is not an option`);
@@ -174,6 +176,7 @@ export class OptionTable<T extends Defs> {
       if (def.kind === "alias" || key in out || def.default === undefined) continue;
       out[key] = parseValue(def, key, def.default, this.what);
     }
+    this.check?.(out as OptionsValues<T>);
     return out as OptionsValues<T>;
   }
 
@@ -189,32 +192,51 @@ export class OptionTable<T extends Defs> {
 }
 
 /** Declares a source's options once; see OptionDef. */
-export function defineOptions<const T extends Defs>(what: string, defs: T, prefix = "cloudFiles."): OptionTable<T> {
-  return new OptionTable(what, defs, prefix);
+export function defineOptions<const T extends Defs>(what: string, defs: T, settings: { prefix?: string; check?: (values: OptionsValues<T>) => void } = {}): OptionTable<T> {
+  return new OptionTable(what, defs, settings.prefix ?? "cloudFiles.", settings.check);
 }
 
-/** A glob on file names ("*.csv", "events-[0-9]*", "*.{csv,json}") as a RegExp. */
-export function globToRegExp(glob: string): RegExp {
+/**
+ * A glob on file names as a RegExp, as Hadoop's GlobFilter reads it: "*", "?", "[a-z]", "[!a]",
+ * "{csv,json}", and a backslash before a character to match it literally (a\*.csv matches a*.csv).
+ * Throws INVALID_OPTION for a glob that is not one ("[z-a]").
+ */
+export function globToRegExp(glob: string, name = "pathGlobFilter"): RegExp {
+  try {
+    return new RegExp(`^${globBody(glob)}$`);
+  } catch (e) {
+    throw new StreamlabError("INVALID_OPTION", `${name} ${JSON.stringify(glob)} is not a valid glob: ${(e as Error).message.replace(/^Invalid regular expression: \/.*\/: /, "")}.`, {
+      hint: 'Write it like "*.csv", "events-[0-9]*" or "*.{csv,json}".',
+      details: { option: name, value: glob },
+    });
+  }
+}
+
+const REGEX_SPECIAL = /[.+^$()|\\{}[\]*?]/g;
+
+function globBody(glob: string): string {
   let re = "";
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;
-    if (c === "*") re += "[^/]*";
+    if (c === "\\" && i + 1 < glob.length) re += glob[++i]!.replace(REGEX_SPECIAL, "\\$&");
+    else if (c === "*") re += "[^/]*";
     else if (c === "?") re += "[^/]";
     else if (c === "[") {
-      const end = glob.indexOf("]", i);
+      const end = glob.indexOf("]", i + 1);
       if (end < 0) re += "\\[";
       else {
-        re += `[${glob.slice(i + 1, end).replace(/^!/, "^")}]`;
+        const body = glob.slice(i + 1, end);
+        re += `[${body.startsWith("!") ? "^" + body.slice(1) : body}]`.replaceAll("\\", "\\\\");
         i = end;
       }
     } else if (c === "{") {
       const end = glob.indexOf("}", i);
       if (end < 0) re += "\\{";
       else {
-        re += `(?:${glob.slice(i + 1, end).split(",").map((s) => s.replace(/[.+^$()|\\]/g, "\\$&").replace(/\*/g, "[^/]*")).join("|")})`;
+        re += `(?:${glob.slice(i + 1, end).split(",").map(globBody).join("|")})`;
         i = end;
       }
-    } else re += c.replace(/[.+^$()|\\]/g, "\\$&");
+    } else re += c.replace(REGEX_SPECIAL, "\\$&");
   }
-  return new RegExp(`^${re}$`);
+  return re;
 }

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { defineOptions, normaliseOptions, parseBytes, type OptionsInput, type OptionsValues } from "../../lib/util/options";
+import { defineOptions, globToRegExp, normaliseOptions, parseBytes, type OptionsInput, type OptionsValues } from "../../lib/util/options";
 import { expectCode } from "../helpers/tmp";
 
 const table = defineOptions("test source", {
@@ -89,3 +89,17 @@ export function typeChecks(values: OptionsValues<typeof table.defs>): unknown[] 
   const alias = values.delimiter;
   return [input, wrongMode, required, optional, notRequired, alias];
 }
+
+test("globToRegExp: Hadoop's glob on file names, with escapes and alternatives; a broken glob is INVALID_OPTION", async () => {
+  const matches = (glob: string, names: string[]) => names.filter((n) => globToRegExp(glob).test(n));
+  const names = ["a.csv", "ab.csv", "a*.csv", "b1.csv", "[c].csv", "c.csv", "x.json", "a.csv.tmp"];
+  assert.deepEqual(matches("*.csv", names), ["a.csv", "ab.csv", "a*.csv", "b1.csv", "[c].csv", "c.csv"]);
+  assert.deepEqual(matches("a\\*.csv", names), ["a*.csv"]);
+  assert.deepEqual(matches("\\[c].csv", names), ["[c].csv"]);
+  assert.deepEqual(matches("[!a]?.csv", names), ["b1.csv"]);
+  assert.deepEqual(matches("{a,b[0-9]}.csv", names), ["a.csv", "b1.csv"]);
+  assert.deepEqual(matches("*.{csv,json}", names), ["a.csv", "ab.csv", "a*.csv", "b1.csv", "[c].csv", "c.csv", "x.json"]);
+  assert.deepEqual(matches("a.c(sv|x)", ["a.csv", "a.c(sv|x)"]), ["a.c(sv|x)"], "regex characters are literal");
+  const err = await expectCode(() => globToRegExp("[z-a]"), "INVALID_OPTION");
+  assert.match(err.message, /pathGlobFilter "\[z-a\]" is not a valid glob/);
+});
