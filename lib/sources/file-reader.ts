@@ -12,7 +12,7 @@ import type { Duck } from "../duck";
 import { sqlIdent, sqlString } from "../duck";
 import { StreamlabError } from "../errors";
 import { duckType, isArray, isMap, isStruct, type StructField, type StructType } from "../delta/schema";
-import type { ListedFile } from "../util/file-listing";
+import { sqlFileList, type ListedFile } from "../util/file-listing";
 import { csvHeader } from "./schema-inference";
 
 import type { EvolutionMode, FileFormat, ParseMode } from "./file-source-options";
@@ -41,6 +41,7 @@ export interface ReadResult {
 
 let seq = 0;
 
+
 function typedExpr(raw: string, f: StructField, native: boolean): string {
   const t = duckType(f.type);
   if (f.type === "string") return native ? `CAST(${raw} AS VARCHAR)` : raw;
@@ -68,7 +69,7 @@ export async function readBatch(duck: Duck, files: ListedFile[], into: string, s
     else if (settings.format === "json") columns = await readJson(duck, files, raw, bad);
     else {
       native = true;
-      await duck.run(`CREATE TEMP TABLE ${raw} AS SELECT *, filename AS __file, NULL::BIGINT AS __line FROM read_parquet([${files.map((f) => sqlString(f.path)).join(", ")}], filename = true, union_by_name = true, hive_partitioning = false)`);
+      await duck.run(`CREATE TEMP TABLE ${raw} AS SELECT *, filename AS __file, NULL::BIGINT AS __line FROM read_parquet(${sqlFileList(files.map((f) => f.path))}, filename = true, union_by_name = true, hive_partitioning = false)`);
       columns = (await duck.describe(`SELECT * FROM ${raw}`)).map((c) => c.name).filter((c) => c !== "__file" && c !== "__line" && c !== "filename");
     }
     const known = new Map(schema.fields.map((f) => [f.name.toLowerCase(), f]));
@@ -101,8 +102,9 @@ export async function readBatch(duck: Duck, files: ListedFile[], into: string, s
     const where = !settings.rescuedDataColumn && mismatch.length ? ` WHERE NOT (${anyMismatch})` : "";
     let select = `SELECT ${typed.map((x) => `${x.expr} AS ${sqlIdent(x.f.name)}`).join(", ")}${rescued}, __file FROM ${raw}${where}`;
     if (settings.includeMetadata) {
-      const info = files.map((f) => `(${sqlString(f.path)}, ${f.size}::BIGINT, epoch_ms(${f.modificationTime})::TIMESTAMPTZ)`).join(", ");
-      select = `SELECT s.* EXCLUDE (__file), struct_pack(file_path := s.__file, file_name := parse_filename(s.__file), file_size := m.size, file_modification_time := m.mtime) AS _metadata FROM (${select}) s JOIN (VALUES ${info}) AS m(path, size, mtime) ON s.__file = m.path`;
+      // The name from node:path: DuckDB's parse_filename also splits at backslashes, which are legal in POSIX names.
+      const info = files.map((f) => `(${sqlString(f.path)}, ${sqlString(path.basename(f.path))}, ${f.size}::BIGINT, epoch_ms(${f.modificationTime})::TIMESTAMPTZ)`).join(", ");
+      select = `SELECT s.* EXCLUDE (__file), struct_pack(file_path := s.__file, file_name := m.name, file_size := m.size, file_modification_time := m.mtime) AS _metadata FROM (${select}) s JOIN (VALUES ${info}) AS m(path, name, size, mtime) ON s.__file = m.path`;
     } else select = `SELECT * EXCLUDE (__file) FROM (${select})`;
 
     const numMalformed = Number(await duck.value(`SELECT count(*) FROM ${bad}`));
@@ -161,8 +163,8 @@ async function readCsv(duck: Duck, files: ListedFile[], raw: string, bad: string
     const scan = `__sl_scan_${seq}_${g++}`;
     temps.push(rej, scan);
     const columns = `{${group.header.map((h) => `${sqlString(h)}: ${sqlString(typeOf(h))}`).join(", ")}}`;
-    const opts = `header = ${s.header}, delim = ${sqlString(s.sep)}${s.quote !== undefined ? `, quote = ${sqlString(s.quote)}` : ""}${s.escape !== undefined ? `, escape = ${sqlString(s.escape)}` : ""}, columns = ${columns}, auto_detect = false, store_rejects = true, rejects_table = '${rej}', rejects_scan = '${scan}', filename = true, null_padding = false`;
-    await duck.run(`INSERT INTO ${raw} BY NAME SELECT * EXCLUDE (filename), filename AS __file FROM read_csv([${group.files.map(sqlString).join(", ")}], ${opts})`);
+    const opts = `header = ${s.header}, delim = ${sqlString(s.sep)}${s.quote !== undefined ? `, quote = ${sqlString(s.quote)}` : ""}${s.escape !== undefined ? `, escape = ${sqlString(s.escape)}` : ""}, columns = ${columns}, auto_detect = false, store_rejects = true, rejects_table = '${rej}', rejects_scan = '${scan}', filename = true, null_padding = false, hive_partitioning = false`;
+    await duck.run(`INSERT INTO ${raw} BY NAME SELECT * EXCLUDE (filename), filename AS __file FROM read_csv(${sqlFileList(group.files)}, ${opts})`);
     // One bad record per line, even when DuckDB reports several errors for it.
     await duck.run(`INSERT INTO ${bad} SELECT s.file_path, r.line, rtrim(any_value(r.csv_line), chr(10)), string_agg(DISTINCT r.error_type || ': ' || r.error_message, '; ') FROM ${rej} r JOIN ${scan} s USING (scan_id, file_id) GROUP BY s.file_path, r.line`);
   }
@@ -172,7 +174,7 @@ async function readCsv(duck: Duck, files: ListedFile[], raw: string, bad: string
 /** JSON lines: every line kept with its number; invalid JSON and non-objects are bad records. */
 async function readJson(duck: Duck, files: ListedFile[], raw: string, bad: string): Promise<string[]> {
   const lines = `__sl_lines_${seq}`;
-  await duck.run(`CREATE TEMP TABLE ${lines} AS SELECT filename AS __file, idx AS __line, rtrim(line, chr(13)) AS line FROM (SELECT filename, unnest(string_split(content, chr(10))) AS line, generate_subscripts(string_split(content, chr(10)), 1) AS idx FROM read_text([${files.map((f) => sqlString(f.path)).join(", ")}])) WHERE trim(line) <> ''`);
+  await duck.run(`CREATE TEMP TABLE ${lines} AS SELECT filename AS __file, idx AS __line, rtrim(line, chr(13)) AS line FROM (SELECT filename, unnest(string_split(content, chr(10))) AS line, generate_subscripts(string_split(content, chr(10)), 1) AS idx FROM read_text(${sqlFileList(files.map((f) => f.path))})) WHERE trim(line) <> ''`);
   try {
     const valid = `json_valid(line) AND (CASE WHEN json_valid(line) THEN json_type(line) END) = 'OBJECT'`;
     await duck.run(`INSERT INTO ${bad} SELECT __file, __line, line, CASE WHEN json_valid(line) THEN 'not a JSON object' ELSE 'invalid JSON' END FROM ${lines} WHERE NOT (${valid})`);

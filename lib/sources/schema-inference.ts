@@ -6,10 +6,11 @@
 import * as fs from "node:fs";
 import type { Duck } from "../duck";
 import { sqlString } from "../duck";
+
 import { parseDdl } from "../delta/ddl";
 import { deltaTypeOf, type DeltaType, type StructField, type StructType } from "../delta/schema";
 import { splitCsvLine, unquoteCsvField } from "../util/csv";
-import type { ListedFile } from "../util/file-listing";
+import { sqlFileList, type ListedFile } from "../util/file-listing";
 
 export interface InferenceOptions {
   format: "csv" | "json" | "parquet";
@@ -64,7 +65,7 @@ function simpleType(duckTypeName: string): DeltaType {
 /** Infers a schema from the first files. */
 export async function inferSchema(duck: Duck, files: ListedFile[], o: InferenceOptions): Promise<StructType> {
   const sample = sampleOf(files, o);
-  const list = `[${sample.map((f) => sqlString(f.path)).join(", ")}]`;
+  const list = sqlFileList(sample.map((f) => f.path));
   const names: string[] = [];
   const add = (n: string) => {
     if (!names.some((x) => x.toLowerCase() === n.toLowerCase())) names.push(n);
@@ -73,16 +74,16 @@ export async function inferSchema(duck: Duck, files: ListedFile[], o: InferenceO
   if (o.format === "csv") {
     for (const f of sample) for (const n of csvHeader(f.path, o.sep)) add(n);
     if (o.inferColumnTypes) {
-      const cols = await duck.describe(`SELECT * FROM read_csv(${list}, header = ${o.header}, delim = ${sqlString(o.sep)}, union_by_name = true, ignore_errors = true, sample_size = 20480)`);
+      const cols = await duck.describe(`SELECT * FROM read_csv(${list}, header = ${o.header}, delim = ${sqlString(o.sep)}, union_by_name = true, ignore_errors = true, sample_size = 20480, hive_partitioning = false)`);
       for (const c of cols) types.set(c.name.toLowerCase(), simpleType(c.type));
     }
   } else if (o.format === "json") {
     const keys = await duck.all<{ k: string }>(
-      `SELECT DISTINCT unnest(json_keys(line)) AS k, min(idx) AS first FROM (SELECT unnest(string_split(content, chr(10))) AS line, generate_subscripts(string_split(content, chr(10)), 1) AS idx FROM read_text(${list})) WHERE json_valid(line) AND (CASE WHEN json_valid(line) THEN json_type(line) END) = 'OBJECT' GROUP BY 1 ORDER BY first, k`,
+      `SELECT k FROM (SELECT unnest(json_keys(line)) AS k, idx FROM (SELECT unnest(string_split(content, chr(10))) AS line, generate_subscripts(string_split(content, chr(10)), 1) AS idx FROM read_text(${list})) WHERE json_valid(line) AND (CASE WHEN json_valid(line) THEN json_type(line) END) = 'OBJECT') GROUP BY k ORDER BY min(idx), k`,
     );
     for (const k of keys) add(k.k);
     if (o.inferColumnTypes) {
-      const cols = await duck.describe(`SELECT * FROM read_json(${list}, format = 'newline_delimited', ignore_errors = true, union_by_name = true)`);
+      const cols = await duck.describe(`SELECT * FROM read_json(${list}, format = 'newline_delimited', ignore_errors = true, union_by_name = true, hive_partitioning = false)`);
       for (const c of cols) types.set(c.name.toLowerCase(), simpleType(c.type));
     }
   } else {
