@@ -61,6 +61,8 @@ export const FILE_SOURCE_OPTIONS = defineOptions("file source", {
   rescuedDataColumn: { kind: "string", doc: 'column for values that do not fit their type (and, in rescue mode, unknown columns); default "_rescued_data" when inferring, "" for none' },
   mode: { kind: "enum", values: ["PERMISSIVE", "DROPMALFORMED", "FAILFAST"], default: "PERMISSIVE", doc: "malformed records: quarantined to badRecordsPath, dropped, or the query stops" },
   badRecordsPath: { kind: "string", doc: "quarantine folder for malformed records; default data/error/<query name>" },
+  ignoreCorruptFiles: { kind: "boolean", default: false, doc: "go on past files that cannot be read even in FAILFAST mode (PERMISSIVE and DROPMALFORMED always do: one bad record per file)" },
+  ignoreMissingFiles: { kind: "boolean", default: false, doc: "skip files deleted after they were planned into a batch, instead of stopping the query" },
   "schemaInference.sampleSize.numFiles": { kind: "int", default: 1000, doc: "inference sample: how many of the first files" },
   "schemaInference.sampleSize.numBytes": { kind: "bytes", default: "50gb", doc: "inference sample: how many bytes of the first files" },
   sampleSize: { kind: "alias", of: "schemaInference.sampleSize.numFiles" },

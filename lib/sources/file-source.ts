@@ -33,7 +33,7 @@ export class FileStreamSource implements Source {
   readonly rescuedDataColumn?: string;
   private readonly declared?: StructType;
   private schemaLog!: SchemaLog;
-  private lastRead = { numMalformed: 0, numRescued: 0, badRecordsFile: "" };
+  private lastRead = { numMalformed: 0, numRescued: 0, numCorruptFiles: 0, numMissingFiles: 0, badRecordsFile: "" };
   private ctx!: SourceContext;
   /** Files already assigned to a log entry: path → size/mtime seen. */
   private readonly seen = new Map<string, ListedFile>();
@@ -133,14 +133,25 @@ export class FileStreamSource implements Source {
     if (this.schema) return true;
     if (files.length === 0) return false;
     const o = this.options;
-    const inferred = await inferSchema(this.ctx.duck, files, {
+    const { schema: inferred, unreadable } = await inferSchema(this.ctx.duck, files, {
       format: o.format,
       inferColumnTypes: o.inferColumnTypes,
       sep: o.sep,
+      quote: o.quote,
+      escape: o.escape,
       header: o.header,
       sampleFiles: o["schemaInference.sampleSize.numFiles"],
       sampleBytes: o["schemaInference.sampleSize.numBytes"],
     });
+    if (!inferred) {
+      // Nothing readable to infer from. Waiting would hide the bad files (no batch is planned without a schema).
+      if (unreadable.length === 0 || o.ignoreCorruptFiles) return false;
+      const [first] = unreadable;
+      throw new StreamlabError("STREAM_FILE_CORRUPT", `No schema can be inferred: none of the ${unreadable.length} file(s) sampled can be read, e.g. ${first!.file}: ${first!.reason}.`, {
+        hint: "Give the schema (option schema) so that such files are quarantined, or fix or remove them; with ignoreCorruptFiles the query waits for a readable file instead.",
+        details: { file: first!.file, files: unreadable.map((u) => u.file) },
+      });
+    }
     const cols = inferred.fields.filter((f) => f.name !== this.rescuedDataColumn);
     this.schema = this.schemaLog.add(applyHints({ type: "struct", fields: cols }, o.schemaHints), "inferred").schema;
     return true;
@@ -229,12 +240,6 @@ export class FileStreamSource implements Source {
   async getBatch(start: string | null, end: string, into: string, batchId: number): Promise<void> {
     const files = this.filesBetween(start, end);
     this.lastEnd = logOffsetOf(end);
-    const missing = files.filter((f) => !fs.existsSync(f.path));
-    if (missing.length > 0) {
-      throw new StreamlabError("STREAM_SOURCE_CHANGED", `${missing.length} file(s) of this batch are gone, e.g. ${missing[0]!.path}: they were moved or deleted before the batch committed.`, {
-        hint: "Do not move files out of the landing folder while a query reads it; cleanSource does that safely after each commit.",
-      });
-    }
     if (!(await this.ensureSchema(files))) throw new StreamlabError("STREAM_SOURCE_CHANGED", "The source has no schema and no files to infer one from.");
     const o = this.options;
     const r = await readBatch(
@@ -253,11 +258,13 @@ export class FileStreamSource implements Source {
         sep: o.sep,
         quote: o.quote,
         escape: o.escape,
+        ignoreCorruptFiles: o.ignoreCorruptFiles,
+        ignoreMissingFiles: o.ignoreMissingFiles,
       },
       batchId,
       (cols) => this.onNewColumns(cols, files),
     );
-    this.lastRead = { numMalformed: r.numMalformed, numRescued: r.numRescued, badRecordsFile: r.badRecordsFile ?? "" };
+    this.lastRead = { numMalformed: r.numMalformed, numRescued: r.numRescued, numCorruptFiles: r.numCorruptFiles, numMissingFiles: r.numMissingFiles, badRecordsFile: r.badRecordsFile ?? "" };
   }
 
   /** New columns in a batch's files: evolve (addNewColumns), fail (failOnNewColumns), or leave them to rescue / none. */
@@ -305,6 +312,8 @@ export class FileStreamSource implements Source {
       numBytesOutstanding: String(waiting.reduce((s, f) => s + f.size, 0)),
       numMalformedRecords: String(this.lastRead.numMalformed),
       numRescuedRecords: String(this.lastRead.numRescued),
+      numCorruptFiles: String(this.lastRead.numCorruptFiles),
+      numMissingFiles: String(this.lastRead.numMissingFiles),
       ...(this.lastRead.badRecordsFile ? { badRecordsFile: this.lastRead.badRecordsFile } : {}),
     };
   }

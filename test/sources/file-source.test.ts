@@ -90,3 +90,134 @@ test("folders named like Hive partitions (date=2026-01-02) are plain folders for
     assert.deepEqual(rows.map((r) => [Number(r.id), r.v, "date" in r]), [[1, "a", false]], name);
   }
 });
+
+/** Bytes that are no text: every byte value, twice. */
+const BINARY = Buffer.from([...Array(512).keys()].map((i) => (i * 37) % 256));
+const UTF16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("id,v\n9,utf16\n", "utf16le")]);
+
+interface Quarantined {
+  path: string;
+  line: number | null;
+  record: string | null;
+  reason: string;
+  batchId: number;
+}
+const quarantined = (dir: string): Quarantined[] =>
+  fs.existsSync(dir) ? fs.readdirSync(dir).flatMap((f) => fs.readFileSync(path.join(dir, f), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Quarantined)) : [];
+const sumMetric = (q: { recentProgress: { sources: { metrics: Record<string, string> }[] }[] }, name: string) => q.recentProgress.reduce((s, p) => s + Number(p.sources[0]!.metrics[name] ?? 0), 0);
+
+test("an unreadable file (empty CSV, binary, UTF-16, corrupt Parquet) is one bad record of its own: quarantined, dropped or fatal by mode; the stream goes on", async (t) => {
+  const bad = { "b-empty.csv": "", "c-binary.csv": BINARY, "d-utf16.csv": UTF16 };
+  const { dir, landing: land } = landing(t, { "a.csv": "id,v\n1,a\n2,b\n", ...bad, "e.csv": "id,v\n3,c\n" });
+  for (const [name, opts] of [["unr_typed", { schema: "id INT, v STRING" }], ["unr_inferred", {}]] as const) {
+    const quarantine = path.join(dir, `error-${name}`);
+    const { q, rows } = await readAll(land, { format: "csv", badRecordsPath: quarantine, maxFilesPerTrigger: 2, ...opts }, dir, name);
+    assert.equal(q.exception, undefined, String(q.exception));
+    assert.deepEqual(rows.map((r) => Number(r.id)).sort(), [1, 2, 3], `${name}: the good files' rows`);
+    const recs = quarantined(quarantine);
+    assert.deepEqual(recs.map((r) => path.basename(r.path)).sort(), Object.keys(bad), `${name}: one record per bad file`);
+    assert.ok(recs.every((r) => r.line === null && r.reason.length > 0), JSON.stringify(recs));
+    assert.match(recs.find((r) => r.path.endsWith("b-empty.csv"))!.reason, /empty/);
+    assert.match(recs.find((r) => r.path.endsWith("d-utf16.csv"))!.reason, /UTF-16/);
+    assert.equal(sumMetric(q, "numMalformedRecords"), 3);
+    assert.equal(sumMetric(q, "numCorruptFiles"), 3);
+    // A restart neither re-reads nor fails: the files were dealt with.
+    const again = await readAll(land, { format: "csv", badRecordsPath: quarantine, ...opts }, dir, name);
+    assert.equal(again.q.exception, undefined);
+    assert.equal(again.q.recentProgress.length, 0);
+  }
+  const drop = await readAll(land, { format: "csv", schema: "id INT, v STRING", mode: "DROPMALFORMED", badRecordsPath: path.join(dir, "e-drop") }, dir, "unr_drop");
+  assert.deepEqual(drop.rows.map((r) => Number(r.id)).sort(), [1, 2, 3]);
+  assert.equal(sumMetric(drop.q, "numMalformedRecords"), 3);
+  assert.equal(fs.existsSync(path.join(dir, "e-drop")), false);
+
+  const fast = await readStream.files(land, { format: "csv", schema: "id INT, v STRING", mode: "FAILFAST" }).writeStream({ format: "memory" }, { queryName: "unr_fast", checkpointLocation: path.join(dir, "ck-unr_fast"), trigger: "availableNow" });
+  const err = await expectCode(() => fast.awaitTermination(), "STREAM_FILE_CORRUPT");
+  assert.match(err.message, /b-empty\.csv/);
+  assert.match(err.message, /ignoreCorruptFiles/, "says how to go on");
+  const skip = await readAll(land, { format: "csv", schema: "id INT, v STRING", mode: "FAILFAST", ignoreCorruptFiles: true }, dir, "unr_fast");
+  assert.equal(skip.q.exception, undefined, "ignoreCorruptFiles lets the same checkpoint go on");
+  assert.deepEqual(skip.rows.map((r) => Number(r.id)).sort(), [1, 2, 3]);
+  assert.equal(sumMetric(skip.q, "numCorruptFiles"), 3);
+});
+
+test("JSON lines and Parquet: a file DuckDB cannot read is quarantined whole; the others are read", async (t) => {
+  const { dir, landing: land } = landing(t);
+  const json = path.join(land, "json");
+  const parquet = path.join(land, "parquet");
+  fs.mkdirSync(json);
+  fs.mkdirSync(parquet);
+  fs.writeFileSync(path.join(json, "a.json"), '{"id": 1}\n');
+  fs.writeFileSync(path.join(json, "b.json"), BINARY);
+  // Valid UTF-8 for its first 64 KiB, then not: only DuckDB finds it.
+  fs.writeFileSync(path.join(json, "c.json"), Buffer.concat([Buffer.from('{"id": 2}\n'.repeat(8000)), Buffer.from([0xff, 0xfe, 0x0a])]));
+  const duck = await (await import("../../lib/duck.js")).duck();
+  await duck.run(`COPY (SELECT 1 AS id) TO '${path.join(parquet, "a.parquet")}' (FORMAT parquet)`);
+  fs.writeFileSync(path.join(parquet, "b.parquet"), "PAR1 this is not parquet");
+  const good = fs.readFileSync(path.join(parquet, "a.parquet"));
+  fs.writeFileSync(path.join(parquet, "c.parquet"), Buffer.concat([good.subarray(0, 4), Buffer.alloc(good.length - 8, 7), good.subarray(good.length - 4)]));
+  for (const [name, folder, opts, goodRows, badFiles] of [
+    ["jl_typed", json, { format: "json", schema: "id INT" }, 1, ["b.json", "c.json"]],
+    ["jl_inferred", json, { format: "json" }, 1, ["b.json", "c.json"]],
+    ["pq_typed", parquet, { format: "parquet", schema: "id INT" }, 1, ["b.parquet", "c.parquet"]],
+    ["pq_inferred", parquet, { format: "parquet" }, 1, ["b.parquet", "c.parquet"]],
+  ] as const) {
+    const quarantine = path.join(dir, `error-${name}`);
+    const { q, rows } = await readAll(folder, { ...opts, badRecordsPath: quarantine }, dir, name);
+    assert.equal(q.exception, undefined, String(q.exception));
+    assert.equal(rows.length, goodRows, name);
+    assert.deepEqual(quarantined(quarantine).map((r) => path.basename(r.path)).sort(), badFiles, name);
+    assert.equal(sumMetric(q, "numCorruptFiles"), badFiles.length, name);
+  }
+});
+
+test("schema inference skips unreadable files and never saves a column with an empty or non-printable name", async (t) => {
+  const { dir, landing: land } = landing(t, { "a-empty.csv": "", "b-binary.csv": BINARY, "c-utf16.csv": UTF16, "d.csv": "id,,v\n1,x,a\n" });
+  const { SchemaLog } = await import("../../lib/sources/schema-log.js");
+  for (const [name, opts] of [["inf_plain", {}], ["inf_types", { inferColumnTypes: true }]] as const) {
+    const { q } = await readAll(land, { format: "csv", badRecordsPath: path.join(dir, `e-${name}`), ...opts }, dir, name);
+    assert.equal(q.exception, undefined, String(q.exception));
+    const fields = new SchemaLog(path.join(dir, `ck-${name}`)).get(0).schema.fields.map((f) => f.name);
+    assert.deepEqual(fields, ["id", "_c1", "v"], `${name}: an empty header name is _c<index>, as in Spark`);
+  }
+  const noHeader = await readAll(land, { format: "csv", header: false, pathGlobFilter: "d.csv" }, dir, "inf_noheader");
+  assert.deepEqual(Object.keys(noHeader.rows[0]!), ["_c0", "_c1", "_c2", "_rescued_data"], "without a header, columns are _c0.._cN");
+  assert.equal(noHeader.rows.length, 2);
+  // JSON: a key that cannot be a column name makes its record a bad record, never a column.
+  const json = landing(t, { "a.json": '{"id": 1}\n{"": 2, "id": 3}\n{"x\\u0001": 4}\n' });
+  const jq = await readAll(json.landing, { format: "json", badRecordsPath: path.join(json.dir, "e") }, json.dir, "inf_json_keys");
+  assert.deepEqual(jq.rows.map((r) => [r.id, Object.keys(r).length]), [["1", 2]]);
+  assert.deepEqual(quarantined(path.join(json.dir, "e")).map((r) => r.line), [2, 3]);
+  // Only unreadable files: a clear error, not a schema made of garbage.
+  const only = landing(t, { "a.csv": BINARY });
+  const q = await readStream.files(only.landing, { format: "csv" }).writeStream({ format: "memory" }, { queryName: "inf_none", checkpointLocation: path.join(only.dir, "ck"), trigger: "availableNow" });
+  const err = await expectCode(() => q.awaitTermination(), "STREAM_FILE_CORRUPT");
+  assert.match(err.message, /a\.csv/);
+});
+
+test("a file deleted after it was planned: a clear error naming it and ignoreMissingFiles; with it, the batch goes on and says so", async (t) => {
+  const { dir, landing: land } = landing(t, { "a.csv": "id,v\n1,a\n", "b.csv": "id,v\n2,b\n" });
+  const ck = path.join(dir, "ck");
+  const quarantine = path.join(dir, "error");
+  const start = (opts: Record<string, unknown>, fail = false) =>
+    readStream.files(land, { format: "csv", schema: "id INT, v STRING", badRecordsPath: quarantine, ...opts }).writeStream(
+      { foreachBatch: () => { if (fail) throw new Error("sink down"); } },
+      { queryName: "missing_q", checkpointLocation: ck, trigger: "availableNow" },
+    );
+  const first = await start({}, true);
+  await assert.rejects(() => first.awaitTermination(), /sink down/);
+  fs.rmSync(path.join(land, "b.csv")); // gone before batch 0 was committed
+  for (let i = 0; i < 2; i++) {
+    const q = await start({});
+    const err = await expectCode(() => q.awaitTermination(), "STREAM_FILE_MISSING");
+    assert.match(err.message, /b\.csv/);
+    assert.match(err.message, /ignoreMissingFiles/);
+  }
+  const q = await start({ "cloudFiles.ignoreMissingFiles": "true" });
+  await q.awaitTermination();
+  assert.deepEqual(q.recentProgress.map((p) => [p.batchId, p.numInputRows, p.sources[0]!.metrics.numMissingFiles]), [[0, 1, "1"]]);
+  const recs = quarantined(quarantine);
+  assert.equal(recs.length, 1);
+  assert.match(recs[0]!.path, /b\.csv$/);
+  assert.match(recs[0]!.reason, /not found/);
+});
