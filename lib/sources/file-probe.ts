@@ -6,12 +6,18 @@
  */
 import * as fs from "node:fs";
 import { isStreamlabError, messageOf } from "../errors";
+import { readStart } from "../util/csv";
 import { duckPath } from "../util/file-listing";
 import type { FileFormat } from "./file-source-options";
 
 export interface FileProblem {
   kind: "missing" | "corrupt";
   reason: string;
+}
+
+/** Files DuckDB's CSV reader decompresses, by extension (its compression "auto"). */
+export function isCompressed(file: string): boolean {
+  return /\.(gz|zst)$/i.test(file);
 }
 
 /** How much of a text file is checked for being UTF-8: enough to catch binary and UTF-16 files, cheap for any batch. */
@@ -39,12 +45,19 @@ export function probeFile(file: string, format: FileFormat, header: boolean): Fi
       fs.readSync(fd, tail, 0, 4, size - 4);
       return head.toString("latin1") === "PAR1" && tail.toString("latin1") === "PAR1" ? undefined : corrupt("not a Parquet file: no PAR1 magic bytes at its start and end");
     }
+    // DuckDB's CSV reader decompresses gzip and zstd (by the name's extension); read_text, for JSON lines, does not.
+    if (isCompressed(file) && format === "json") return corrupt("a compressed JSON-lines file: decompress it before it lands");
     // An empty JSON-lines file, or CSV without a header, is zero records; CSV with a header needs one.
     if (size === 0) return format === "csv" && header ? corrupt("empty file (0 bytes): no header line, and header is true") : undefined;
-    const buf = Buffer.alloc(Math.min(size, TEXT_PROBE_BYTES));
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    const why = notUtf8(buf.subarray(0, n));
-    return why ? corrupt(`not UTF-8 text: ${why}`) : undefined;
+    if (/\.zst$/i.test(file)) return undefined; // no zstd in Node 20: DuckDB alone reads it
+    let start: Buffer;
+    try {
+      start = readStart(file, TEXT_PROBE_BYTES);
+    } catch (e) {
+      return corrupt(`not a gzip file: ${messageOf(e)}`);
+    }
+    const why = notUtf8(start);
+    return why ? corrupt(`not UTF-8 text${isCompressed(file) ? " once decompressed" : ""}: ${why}`) : undefined;
   } catch (e) {
     return corrupt(`cannot be read: ${messageOf(e)}`);
   } finally {

@@ -13,7 +13,7 @@ import * as path from "node:path";
 import type { Duck } from "../duck";
 import { sqlIdent, sqlString } from "../duck";
 import { StreamlabError } from "../errors";
-import { probeFile, readSkippingUnreadable, type FileProblem } from "./file-probe";
+import { isCompressed, probeFile, readSkippingUnreadable, type FileProblem } from "./file-probe";
 import { duckType, isArray, isMap, isStruct, type StructField, type StructType } from "../delta/schema";
 import { sqlFileList, type ListedFile } from "../util/file-listing";
 import { csvHeader } from "../util/csv";
@@ -95,18 +95,21 @@ export async function readBatch(duck: Duck, files: ListedFile[], into: string, s
     if (extra.length > 0) onNewColumns(extra);
 
     // Per column: the typed value, and whether a present value failed to fit the type.
-    const rawOf = (f: StructField) => columns.find((c) => c.toLowerCase() === f.name.toLowerCase());
+    // Maps, not searches: a header can have 10,000 columns.
+    const byLower = new Map<string, string>();
+    for (const c of columns) if (!byLower.has(c.toLowerCase())) byLower.set(c.toLowerCase(), c);
+    const rawOf = (f: StructField) => byLower.get(f.name.toLowerCase());
     const typed = schema.fields.map((f) => {
       const r = rawOf(f);
       return { f, r, expr: r === undefined ? `CAST(NULL AS ${duckType(f.type)})` : typedExpr(sqlIdent(r), f, native) };
     });
-    const mismatch = typed.filter((x) => !native && x.r !== undefined && x.f.type !== "string").map((x) => ({ name: x.f.name, cond: `(${sqlIdent(x.r!)} IS NOT NULL AND ${x.expr} IS NULL)`, raw: sqlIdent(x.r!) }));
+    const mismatch = typed.filter((x) => !native && x.r !== undefined && x.f.type !== "string").map((x) => ({ name: x.f.name, type: x.f.type, cond: `(${sqlIdent(x.r!)} IS NOT NULL AND ${x.expr} IS NULL)`, raw: sqlIdent(x.r!) }));
     const rescueExtras = settings.rescuedDataColumn && (settings.evolution === "rescue" || settings.evolution === "none") ? extra : [];
     const anyMismatch = mismatch.length ? mismatch.map((m) => m.cond).join(" OR ") : "false";
 
     if (!settings.rescuedDataColumn && mismatch.length > 0) {
       // No rescued-data column: a value that does not fit is a bad record, never a silent NULL.
-      const reasons = mismatch.map((m) => `CASE WHEN ${m.cond} THEN ${sqlString(`${m.name}: `)} || ${m.raw} || ${sqlString(` is not a ${duckType(schema.fields.find((f) => f.name === m.name)!.type)}`)} END`).join(", ");
+      const reasons = mismatch.map((m) => `CASE WHEN ${m.cond} THEN ${sqlString(`${m.name}: `)} || ${m.raw} || ${sqlString(` is not a ${duckType(m.type)}`)} END`).join(", ");
       await duck.run(`INSERT INTO ${bad} SELECT __file, __line, to_json(struct_pack(${columns.map((c) => `${sqlIdent(c)} := ${sqlIdent(c)}`).join(", ")}))::VARCHAR, concat_ws('; ', ${reasons}), NULL FROM ${raw} WHERE ${anyMismatch}`);
     }
 
@@ -192,17 +195,31 @@ class WholeFiles {
   }
 }
 
+/**
+ * DuckDB's parallel CSV scanner drops a line longer than its buffer (32 MB by default) without a
+ * reject or an error — a 31 MB line vanished while a 16 MB one was reported as LINE SIZE OVER
+ * MAXIMUM — and splits a long quoted value into thousands of bogus rejects. Its serial scanner
+ * reports such lines. Only a file at least that large (or compressed: its size says nothing) can hold
+ * one, so those files alone are read serially; half the buffer size leaves room for a change of default.
+ */
+const SERIAL_CSV_BYTES = 16 * 1024 * 1024;
+
+function mayHaveLinesOverBuffer(file: string): boolean {
+  return isCompressed(file) || (fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0) >= SERIAL_CSV_BYTES;
+}
+
 /** CSV: files grouped by header; DuckDB's rejects tables catch rows with the wrong shape. */
 async function readCsv(duck: Duck, files: ListedFile[], raw: string, bad: string, s: ReadSettings, temps: string[], typed: boolean, unreadable: (file: string, reason: string) => void): Promise<string[]> {
+  const fields = new Map(s.schema.fields.map((f) => [f.name.toLowerCase(), f]));
   const typeOf = (name: string) => {
-    const f = typed ? s.schema.fields.find((x) => x.name.toLowerCase() === name.toLowerCase()) : undefined;
+    const f = typed ? fields.get(name.toLowerCase()) : undefined;
     return f ? duckType(f.type) : "VARCHAR";
   };
   const groups = new Map<string, { header: string[]; files: string[] }>();
   for (const f of files) {
     let header = s.schema.fields.map((x) => x.name);
     if (s.header) {
-      const h = csvHeader(f.path, s.sep, s.quote);
+      const h = csvHeader(f.path, s.sep, s.quote, s.escape);
       if ("problem" in h) {
         unreadable(f.path, h.problem);
         continue;
@@ -215,20 +232,24 @@ async function readCsv(duck: Duck, files: ListedFile[], raw: string, bad: string
     groups.set(key, g);
   }
   const all: string[] = [];
-  for (const g of groups.values()) for (const h of g.header) if (!all.some((a) => a.toLowerCase() === h.toLowerCase())) all.push(h);
+  const seen = new Set<string>();
+  for (const g of groups.values()) for (const h of g.header) if (!seen.has(h.toLowerCase())) seen.add(h.toLowerCase()) && all.push(h);
   await duck.run(`CREATE TEMP TABLE ${raw} (${[...all.map((c) => `${sqlIdent(c)} ${typeOf(c)}`), "__file VARCHAR", "__line BIGINT"].join(", ")})`);
   for (const group of groups.values()) {
     const columns = `{${group.header.map((h) => `${sqlString(h)}: ${sqlString(typeOf(h))}`).join(", ")}}`;
-    const read = async (paths: string[]) => {
+    const read = async (paths: string[], parallel: boolean) => {
       const rej = `__sl_rej_${++seq}`;
       const scan = `__sl_scan_${seq}`;
       temps.push(rej, scan);
-      const opts = `header = ${s.header}, delim = ${sqlString(s.sep)}${s.quote !== undefined ? `, quote = ${sqlString(s.quote)}` : ""}${s.escape !== undefined ? `, escape = ${sqlString(s.escape)}` : ""}, columns = ${columns}, auto_detect = false, store_rejects = true, rejects_table = '${rej}', rejects_scan = '${scan}', filename = true, null_padding = false, hive_partitioning = false`;
+      const opts = `header = ${s.header}, delim = ${sqlString(s.sep)}${s.quote !== undefined ? `, quote = ${sqlString(s.quote)}` : ""}${s.escape !== undefined ? `, escape = ${sqlString(s.escape)}` : ""}, columns = ${columns}, auto_detect = false, store_rejects = true, rejects_table = '${rej}', rejects_scan = '${scan}', filename = true, null_padding = false, hive_partitioning = false${parallel ? "" : ", parallel = false"}`;
       await duck.run(`INSERT INTO ${raw} BY NAME SELECT * EXCLUDE (filename), filename AS __file FROM read_csv(${sqlFileList(paths)}, ${opts})`);
       // One bad record per line, even when DuckDB reports several errors for it.
       await duck.run(`INSERT INTO ${bad} SELECT s.file_path, r.line, rtrim(any_value(r.csv_line), chr(10)), string_agg(DISTINCT r.error_type || ': ' || r.error_message, '; '), NULL FROM ${rej} r JOIN ${scan} s USING (scan_id, file_id) GROUP BY s.file_path, r.line`);
     };
-    await readSkippingUnreadable(group.files, read, unreadable);
+    const serial = group.files.filter(mayHaveLinesOverBuffer);
+    const parallel = group.files.filter((f) => !serial.includes(f));
+    await readSkippingUnreadable(parallel, (paths) => read(paths, true), unreadable);
+    await readSkippingUnreadable(serial, (paths) => read(paths, false), unreadable);
   }
   return all;
 }

@@ -61,7 +61,7 @@ export async function inferSchema(duck: Duck, files: ListedFile[], o: InferenceO
       continue;
     }
     if (o.format === "csv") {
-      const h = csvHeader(f.path, o.sep, o.quote);
+      const h = csvHeader(f.path, o.sep, o.quote, o.escape);
       if ("problem" in h) {
         skip(f.path, h.problem);
         continue;
@@ -73,8 +73,9 @@ export async function inferSchema(duck: Duck, files: ListedFile[], o: InferenceO
     bytes += f.size;
   }
   const names: string[] = [];
+  const seen = new Set<string>(); // a Set, not a search: a header can have 10,000 columns
   const add = (n: string) => {
-    if (!names.some((x) => x.toLowerCase() === n.toLowerCase())) names.push(n);
+    if (!seen.has(n.toLowerCase())) seen.add(n.toLowerCase()) && names.push(n);
   };
   const types = new Map<string, DeltaType>();
   // DuckDB may still fail on a sampled file (binary data after the part checked): it is left out like the others.

@@ -221,3 +221,50 @@ test("a file deleted after it was planned: a clear error naming it and ignoreMis
   assert.match(recs[0]!.path, /b\.csv$/);
   assert.match(recs[0]!.reason, /not found/);
 });
+
+test("lines longer than DuckDB's buffer (31, 33, 50 MB) are quarantined like 3 MB ones, never lost; counts add up", async (t) => {
+  const MB = 1024 * 1024;
+  const { dir, landing: land } = landing(t, {
+    "a.csv": `id,v\n1,a\n2,${"x".repeat(3 * MB)}\n3,c\n`,
+    "b.csv": `id,v\n4,d\n5,${"x".repeat(31 * MB)}\n6,f\n7,${"y".repeat(33 * MB)}\n8,h\n`,
+    "c.csv": `id,v\n9,${"z".repeat(50 * MB)}\n`,
+  });
+  for (const [name, opts] of [["long_typed", { schema: "id INT, v STRING" }], ["long_inferred", {}]] as const) {
+    const quarantine = path.join(dir, `e-${name}`);
+    const { q, rows } = await readAll(land, { format: "csv", badRecordsPath: quarantine, ...opts }, dir, name);
+    assert.equal(q.exception, undefined, String(q.exception));
+    assert.deepEqual(rows.map((r) => Number(r.id)).sort((a, b) => a - b), [1, 3, 4, 6, 8], name);
+    const recs = quarantined(quarantine);
+    assert.deepEqual(recs.map((r) => `${path.basename(r.path)}:${r.line}`).sort(), ["a.csv:3", "b.csv:3", "b.csv:5", "c.csv:2"], name);
+    assert.ok(recs.every((r) => /LINE SIZE/.test(r.reason)), name);
+    assert.equal(sumMetric(q, "numMalformedRecords"), 4, name);
+    assert.equal(rows.length + recs.length, 9, `${name}: every record is in the table or the quarantine`);
+  }
+});
+
+test("compressed CSV: gzip with a header, zstd without; a line over the buffer inside one is quarantined too", async (t) => {
+  const zlib = await import("node:zlib");
+  const { dir, landing: land } = landing(t, { "a.csv.gz": zlib.gzipSync(`id,v\n1,a\n2,${"x".repeat(33 * 1024 * 1024)}\n3,c\n`) });
+  const duck = await (await import("../../lib/duck.js")).duck();
+  await duck.run(`COPY (SELECT 4 AS id, 'd' AS v) TO '${path.join(land, "b.csv.zst")}' (FORMAT csv, HEADER false, COMPRESSION zstd)`);
+  const quarantine = path.join(dir, "e");
+  const gz = await readAll(land, { format: "csv", pathGlobFilter: "*.gz", badRecordsPath: quarantine }, dir, "gz_q");
+  assert.deepEqual(gz.rows.map((r) => [r.id, r.v]), [["1", "a"], ["3", "c"]]);
+  assert.deepEqual(quarantined(quarantine).map((r) => [path.basename(r.path), r.line]), [["a.csv.gz", 3]]);
+  const zst = await readAll(land, { format: "csv", pathGlobFilter: "*.zst", header: false, schema: "id INT, v STRING" }, dir, "zst_q");
+  assert.deepEqual(zst.rows, [{ id: 4, v: "d" }]);
+});
+
+test("a header of any length is read whole: 10,000 columns", async (t) => {
+  const cols = Array.from({ length: 10_000 }, (_, i) => `column_${i}`);
+  const { dir, landing: land } = landing(t, { "wide.csv": `${cols.join(",")}\n${cols.map((_, i) => i).join(",")}\n${cols.map((_, i) => i * 2).join(",")}\n` });
+  const quarantine = path.join(dir, "e");
+  const { q } = await readAll(land, { format: "csv", badRecordsPath: quarantine }, dir, "wide_q");
+  assert.equal(q.exception, undefined, String(q.exception));
+  const { SchemaLog } = await import("../../lib/sources/schema-log.js");
+  assert.equal(new SchemaLog(path.join(dir, "ck-wide_q")).get(0).schema.fields.length, 10_000);
+  assert.equal(q.recentProgress[0]!.numInputRows, 2);
+  assert.deepEqual(quarantined(quarantine), []);
+  const duck = await (await import("../../lib/duck.js")).duck();
+  assert.deepEqual(await duck.all("SELECT column_0, column_9999 FROM wide_q ORDER BY column_9999::INT"), [{ column_0: "0", column_9999: "9999" }, { column_0: "0", column_9999: "19998" }]);
+});
