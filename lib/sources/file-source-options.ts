@@ -45,6 +45,8 @@ export const FILE_SOURCE_OPTIONS = defineOptions("file source", {
   pathGlobFilter: { kind: "string", doc: 'only file names matching this glob, e.g. "*.csv"' },
   recursiveFileLookup: { kind: "boolean", default: true, doc: "look into sub-folders" },
   allowOverwrites: { kind: "boolean", default: false, doc: "re-read a file whose size or modification time changed" },
+  // Neither Auto Loader nor Spark has this (they expect files to appear whole, as objects do); see the README.
+  fileStableTime: { kind: "duration", doc: 'plan a file only once its size and modification time have not changed for this long ("2s"): for writers that write in place' },
   cleanSource: { kind: "enum", values: ["off", "archive", "delete"], default: "off", doc: "after a batch commits: leave its files, move them to sourceArchiveDir, or delete them" },
   sourceArchiveDir: { kind: "string", doc: 'where cleanSource "archive" moves files (outside the source folder)' },
   useNotifications: { kind: "boolean", default: false, doc: "listen to file-system notifications (periodic listing stays as a backstop)" },

@@ -42,6 +42,10 @@ export class FileStreamSource implements Source {
   private lastLogId = -1;
   /** New files not yet planned into a batch, as of the last listing. */
   private outstanding: ListedFile[] = [];
+  /** fileStableTime: new files as last listed, with since when they have not changed (ms). */
+  private settling = new Map<string, ListedFile & { since: number }>();
+  /** New files still changing (or changed too recently): not planned yet. */
+  private unsettled: ListedFile[] = [];
   /** The log entry the last batch ended at. */
   private lastEnd = -1;
   private watcher?: { close(): Promise<void> };
@@ -162,13 +166,27 @@ export class FileStreamSource implements Source {
     return listFiles(this.dir, { recursive: this.options.recursiveFileLookup, filter: this.filter, exclude });
   }
 
-  /** New files: never seen, or (allowOverwrites) seen with another size or modification time. */
+  /** New files: never seen, or (allowOverwrites) seen with another size or modification time; with fileStableTime, only settled ones. */
   private newFiles(): ListedFile[] {
-    return this.list().filter((f) => {
+    const fresh = this.list().filter((f) => {
       const s = this.seen.get(f.path);
       if (!s) return true;
       return this.options.allowOverwrites && (s.size !== f.size || s.modificationTime !== f.modificationTime);
     });
+    const wait = this.options.fileStableTime;
+    if (!wait) return fresh;
+    const now = Date.now();
+    const observed = new Map<string, ListedFile & { since: number }>();
+    for (const f of fresh) {
+      // Still since its modification time, unless this process saw its size or mtime change since the last
+      // listing (a writer that keeps an old mtime): then since now. Both on a clock a writer cannot hold back.
+      const prev = this.settling.get(f.path);
+      const changed = prev !== undefined && (prev.size !== f.size || prev.modificationTime !== f.modificationTime);
+      observed.set(f.path, { ...f, since: changed ? now : Math.max(f.modificationTime, prev?.since ?? 0) });
+    }
+    this.settling = observed;
+    this.unsettled = fresh.filter((f) => now - observed.get(f.path)!.since < wait);
+    return fresh.filter((f) => now - observed.get(f.path)!.since >= wait);
   }
 
   private takeBatch(files: ListedFile[], unlimited: boolean): ListedFile[] {
@@ -306,7 +324,8 @@ export class FileStreamSource implements Source {
   metrics(): Record<string, string> {
     // Outstanding: planned into later batches (availableNow, or before a restart) plus not yet planned.
     const planned = [...this.entries].filter(([id]) => id > this.lastEnd).flatMap(([, files]) => files);
-    const waiting = [...planned, ...this.outstanding.filter((f) => !planned.some((p) => p.path === f.path))];
+    const plannedPaths = new Set(planned.map((p) => p.path));
+    const waiting = [...planned, ...[...this.outstanding, ...this.unsettled].filter((f) => !plannedPaths.has(f.path))];
     return {
       numFilesOutstanding: String(waiting.length),
       numBytesOutstanding: String(waiting.reduce((s, f) => s + f.size, 0)),

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { spawn } from "node:child_process";
 import { readStream } from "../../lib/api/read-stream";
 import { expectCode, tmpDir } from "../helpers/tmp";
 
@@ -267,4 +268,32 @@ test("a header of any length is read whole: 10,000 columns", async (t) => {
   assert.deepEqual(quarantined(quarantine), []);
   const duck = await (await import("../../lib/duck.js")).duck();
   assert.deepEqual(await duck.all("SELECT column_0, column_9999 FROM wide_q ORDER BY column_9999::INT"), [{ column_0: "0", column_9999: "9999" }, { column_0: "0", column_9999: "19998" }]);
+});
+
+test("fileStableTime: a file still being appended to (by another process) is planned only once it has stopped changing", async (t) => {
+  const { dir, landing: land } = landing(t);
+  const file = path.join(land, "growing.csv");
+  const seen: { batchId: number; rows: number }[] = [];
+  const q = await readStream.files(land, { format: "csv", schema: "id INT, v STRING", "cloudFiles.fileStableTime": "1500ms" }).writeStream(
+    { foreachBatch: async (b, batchId) => void seen.push({ batchId, rows: await b.count() }) },
+    { queryName: "stable_q", checkpointLocation: path.join(dir, "ck"), pollIntervalMs: 50 },
+  );
+  t.after(() => q.stop());
+  // A writer that creates the file in place and appends a line every 50 ms, as a logger or an unzip would.
+  const writer = spawn(process.execPath, ["-e", `
+    const fs = require("node:fs");
+    fs.writeFileSync(${JSON.stringify(file)}, "id,v\\n");
+    let i = 0;
+    const timer = setInterval(() => { fs.appendFileSync(${JSON.stringify(file)}, i + ",row\\n"); if (++i === 20) clearInterval(timer); }, 50);
+  `]);
+  const exited = new Promise<number | null>((resolve) => writer.on("exit", resolve));
+  assert.equal(await exited, 0);
+  const doneAt = Date.now();
+  assert.deepEqual(seen, [], "nothing planned while the file was growing");
+  assert.equal(q.lastProgress, undefined);
+  while (seen.length === 0 && Date.now() - doneAt < 10_000) await new Promise((r) => setTimeout(r, 25));
+  assert.ok(Date.now() - doneAt >= 1300, "planned only after the file had been still for fileStableTime");
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(seen, [{ batchId: 0, rows: 20 }], "read once, whole");
+  await expectCode(() => readStream.files(land, { fileStableTime: "soon" }), "INVALID_OPTION");
 });
