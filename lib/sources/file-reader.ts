@@ -76,6 +76,8 @@ export async function readBatch(duck: Duck, files: ListedFile[], into: string, s
     const wholeFiles = new WholeFiles(settings);
     const readable = files.filter((f) => !wholeFiles.add(f.path, probeFile(f.path, settings.format, settings.header)));
     const unreadable = (file: string, reason: string) => void wholeFiles.add(file, { kind: "corrupt", reason });
+    // The reader's own columns (source file, line) are __sl_file and __sl_line, and DuckDB's filename
+    // column is renamed to __sl_file: data columns named filename, __file or __line stay data.
     let columns: string[];
     // Without a rescued-data column, DuckDB parses CSV values straight into the schema's types and
     // rejects (with file and line) what does not fit: one pass, and the bad rows keep their line numbers.
@@ -110,22 +112,22 @@ export async function readBatch(duck: Duck, files: ListedFile[], into: string, s
     if (!settings.rescuedDataColumn && mismatch.length > 0) {
       // No rescued-data column: a value that does not fit is a bad record, never a silent NULL.
       const reasons = mismatch.map((m) => `CASE WHEN ${m.cond} THEN ${sqlString(`${m.name}: `)} || ${m.raw} || ${sqlString(` is not a ${duckType(m.type)}`)} END`).join(", ");
-      await duck.run(`INSERT INTO ${bad} SELECT __file, __line, to_json(struct_pack(${columns.map((c) => `${sqlIdent(c)} := ${sqlIdent(c)}`).join(", ")}))::VARCHAR, concat_ws('; ', ${reasons}), NULL FROM ${raw} WHERE ${anyMismatch}`);
+      await duck.run(`INSERT INTO ${bad} SELECT __sl_file, __sl_line, to_json(struct_pack(${columns.map((c) => `${sqlIdent(c)} := ${sqlIdent(c)}`).join(", ")}))::VARCHAR, concat_ws('; ', ${reasons}), NULL FROM ${raw} WHERE ${anyMismatch}`);
     }
 
     let rescued = "";
     if (settings.rescuedDataColumn) {
       const pairs = [...mismatch.map((m) => `${sqlString(m.name)}, CASE WHEN ${m.cond} THEN ${m.raw} END`), ...rescueExtras.map((c) => `${sqlString(c)}, ${sqlIdent(c)}`)];
       const obj = pairs.length ? `json_merge_patch('{}', json_object(${pairs.join(", ")}))` : `'{}'::JSON`;
-      rescued = `, CASE WHEN (${obj})::VARCHAR <> '{}' THEN json_merge_patch(${obj}, json_object('_file_path', __file))::VARCHAR END AS ${sqlIdent(settings.rescuedDataColumn)}`;
+      rescued = `, CASE WHEN (${obj})::VARCHAR <> '{}' THEN json_merge_patch(${obj}, json_object('_file_path', __sl_file))::VARCHAR END AS ${sqlIdent(settings.rescuedDataColumn)}`;
     }
     const where = !settings.rescuedDataColumn && mismatch.length ? ` WHERE NOT (${anyMismatch})` : "";
-    let select = `SELECT ${typed.map((x) => `${x.expr} AS ${sqlIdent(x.f.name)}`).join(", ")}${rescued}, __file FROM ${raw}${where}`;
+    let select = `SELECT ${typed.map((x) => `${x.expr} AS ${sqlIdent(x.f.name)}`).join(", ")}${rescued}, __sl_file FROM ${raw}${where}`;
     if (settings.includeMetadata) {
       // The name from node:path: DuckDB's parse_filename also splits at backslashes, which are legal in POSIX names.
       const info = files.map((f) => `(${sqlString(f.path)}, ${sqlString(path.basename(f.path))}, ${f.size}::BIGINT, epoch_ms(${f.modificationTime})::TIMESTAMPTZ)`).join(", ");
-      select = `SELECT s.* EXCLUDE (__file), struct_pack(file_path := s.__file, file_name := m.name, file_size := m.size, file_modification_time := m.mtime) AS _metadata FROM (${select}) s JOIN (VALUES ${info}) AS m(path, name, size, mtime) ON s.__file = m.path`;
-    } else select = `SELECT * EXCLUDE (__file) FROM (${select})`;
+      select = `SELECT s.* EXCLUDE (__sl_file), struct_pack(file_path := s.__sl_file, file_name := m.name, file_size := m.size, file_modification_time := m.mtime) AS _metadata FROM (${select}) s JOIN (VALUES ${info}) AS m(path, name, size, mtime) ON s.__sl_file = m.path`;
+    } else select = `SELECT * EXCLUDE (__sl_file) FROM (${select})`;
 
     // A missing file is no malformed record; an unreadable one is (unless ignored in FAILFAST).
     const numMalformed = Number(await duck.value(`SELECT count(*) FROM ${bad} WHERE whole IS DISTINCT FROM 'missing'`)) - (settings.mode === "FAILFAST" ? wholeFiles.count("corrupt") : 0);
@@ -148,8 +150,8 @@ export async function readBatch(duck: Duck, files: ListedFile[], into: string, s
     const exact = native && !settings.includeMetadata && !settings.rescuedDataColumn && extra.length === 0 && columns.length === schema.fields.length && typed.every((x, i) => x.r === schema.fields[i]!.name && columns[i] === x.r);
     if (exact && settings.format === "csv") {
       // The parsed table already is the batch: drop the bookkeeping columns instead of copying every row.
-      await duck.run(`ALTER TABLE ${raw} DROP COLUMN __file`);
-      await duck.run(`ALTER TABLE ${raw} DROP COLUMN __line`);
+      await duck.run(`ALTER TABLE ${raw} DROP COLUMN __sl_file`);
+      await duck.run(`ALTER TABLE ${raw} DROP COLUMN __sl_line`);
       await duck.run(`DROP TABLE IF EXISTS ${into}`);
       await duck.run(`ALTER TABLE ${raw} RENAME TO ${into}`);
     } else await duck.run(`CREATE OR REPLACE TEMP TABLE ${into} AS ${select}`);
@@ -234,15 +236,15 @@ async function readCsv(duck: Duck, files: ListedFile[], raw: string, bad: string
   const all: string[] = [];
   const seen = new Set<string>();
   for (const g of groups.values()) for (const h of g.header) if (!seen.has(h.toLowerCase())) seen.add(h.toLowerCase()) && all.push(h);
-  await duck.run(`CREATE TEMP TABLE ${raw} (${[...all.map((c) => `${sqlIdent(c)} ${typeOf(c)}`), "__file VARCHAR", "__line BIGINT"].join(", ")})`);
+  await duck.run(`CREATE TEMP TABLE ${raw} (${[...all.map((c) => `${sqlIdent(c)} ${typeOf(c)}`), "__sl_file VARCHAR", "__sl_line BIGINT"].join(", ")})`);
   for (const group of groups.values()) {
     const columns = `{${group.header.map((h) => `${sqlString(h)}: ${sqlString(typeOf(h))}`).join(", ")}}`;
     const read = async (paths: string[], parallel: boolean) => {
       const rej = `__sl_rej_${++seq}`;
       const scan = `__sl_scan_${seq}`;
       temps.push(rej, scan);
-      const opts = `header = ${s.header}, delim = ${sqlString(s.sep)}${s.quote !== undefined ? `, quote = ${sqlString(s.quote)}` : ""}${s.escape !== undefined ? `, escape = ${sqlString(s.escape)}` : ""}, columns = ${columns}, auto_detect = false, store_rejects = true, rejects_table = '${rej}', rejects_scan = '${scan}', filename = true, null_padding = false, hive_partitioning = false${parallel ? "" : ", parallel = false"}`;
-      await duck.run(`INSERT INTO ${raw} BY NAME SELECT * EXCLUDE (filename), filename AS __file FROM read_csv(${sqlFileList(paths)}, ${opts})`);
+      const opts = `header = ${s.header}, delim = ${sqlString(s.sep)}${s.quote !== undefined ? `, quote = ${sqlString(s.quote)}` : ""}${s.escape !== undefined ? `, escape = ${sqlString(s.escape)}` : ""}, columns = ${columns}, auto_detect = false, store_rejects = true, rejects_table = '${rej}', rejects_scan = '${scan}', filename = '__sl_file', null_padding = false, hive_partitioning = false${parallel ? "" : ", parallel = false"}`;
+      await duck.run(`INSERT INTO ${raw} BY NAME SELECT * FROM read_csv(${sqlFileList(paths)}, ${opts})`);
       // One bad record per line, even when DuckDB reports several errors for it.
       await duck.run(`INSERT INTO ${bad} SELECT s.file_path, r.line, rtrim(any_value(r.csv_line), chr(10)), string_agg(DISTINCT r.error_type || ': ' || r.error_message, '; '), NULL FROM ${rej} r JOIN ${scan} s USING (scan_id, file_id) GROUP BY s.file_path, r.line`);
     };
@@ -261,16 +263,16 @@ export const JSON_BAD_KEY = `CASE WHEN ${JSON_OBJECT} THEN len(list_filter(json_
 /** JSON lines: every line kept with its number; invalid JSON, non-objects and keys that cannot be column names are bad records. */
 async function readJson(duck: Duck, files: ListedFile[], raw: string, bad: string, unreadable: (file: string, reason: string) => void): Promise<string[]> {
   const lines = `__sl_lines_${seq}`;
-  await duck.run(`CREATE TEMP TABLE ${lines} (__file VARCHAR, __line BIGINT, line VARCHAR)`);
+  await duck.run(`CREATE TEMP TABLE ${lines} (__sl_file VARCHAR, __sl_line BIGINT, line VARCHAR)`);
   try {
     const read = (paths: string[]) =>
       duck.run(`INSERT INTO ${lines} SELECT filename, idx, rtrim(line, chr(13)) FROM (SELECT filename, unnest(string_split(content, chr(10))) AS line, generate_subscripts(string_split(content, chr(10)), 1) AS idx FROM read_text(${sqlFileList(paths)})) WHERE trim(line) <> ''`);
     await readSkippingUnreadable(files.map((f) => f.path), read, unreadable);
     const valid = `${JSON_OBJECT} AND NOT (${JSON_BAD_KEY})`;
-    await duck.run(`INSERT INTO ${bad} SELECT __file, __line, line, CASE WHEN NOT json_valid(line) THEN 'invalid JSON' WHEN NOT (${JSON_OBJECT}) THEN 'not a JSON object' ELSE 'a key is empty or has non-printable characters: it cannot be a column name' END, NULL FROM ${lines} WHERE NOT (${valid})`);
-    const keys = (await duck.all<{ k: string }>(`SELECT k FROM (SELECT unnest(json_keys(line)) AS k, __line FROM ${lines} WHERE ${valid}) GROUP BY k ORDER BY min(__line), k`)).map((r) => r.k);
+    await duck.run(`INSERT INTO ${bad} SELECT __sl_file, __sl_line, line, CASE WHEN NOT json_valid(line) THEN 'invalid JSON' WHEN NOT (${JSON_OBJECT}) THEN 'not a JSON object' ELSE 'a key is empty or has non-printable characters: it cannot be a column name' END, NULL FROM ${lines} WHERE NOT (${valid})`);
+    const keys = (await duck.all<{ k: string }>(`SELECT k FROM (SELECT unnest(json_keys(line)) AS k, __sl_line FROM ${lines} WHERE ${valid}) GROUP BY k ORDER BY min(__sl_line), k`)).map((r) => r.k);
     const cols = keys.map((k) => `json_extract_string(line, ${sqlString(`$."${k.replaceAll('"', '\\"')}"`)}) AS ${sqlIdent(k)}`);
-    await duck.run(`CREATE TEMP TABLE ${raw} AS SELECT ${[...cols, "__file", "__line"].join(", ")} FROM ${lines} WHERE ${valid}`);
+    await duck.run(`CREATE TEMP TABLE ${raw} AS SELECT ${[...cols, "__sl_file", "__sl_line"].join(", ")} FROM ${lines} WHERE ${valid}`);
     return keys;
   } finally {
     await duck.run(`DROP TABLE IF EXISTS ${lines}`);
@@ -281,10 +283,10 @@ async function readJson(duck: Duck, files: ListedFile[], raw: string, bad: strin
 async function readParquet(duck: Duck, files: ListedFile[], raw: string, temps: string[], unreadable: (file: string, reason: string) => void): Promise<string[]> {
   const probe = `__sl_probe_${seq}`;
   temps.push(probe);
-  const read = (paths: string[]) => duck.run(`CREATE TEMP TABLE ${raw} AS SELECT *, filename AS __file, NULL::BIGINT AS __line FROM read_parquet(${sqlFileList(paths)}, filename = true, union_by_name = true, hive_partitioning = false)`);
+  const read = (paths: string[]) => duck.run(`CREATE TEMP TABLE ${raw} AS SELECT *, NULL::BIGINT AS __sl_line FROM read_parquet(${sqlFileList(paths)}, filename = '__sl_file', union_by_name = true, hive_partitioning = false)`);
   // Reading every column of the file, as the batch does: a footer alone can be fine while a page is not.
   const check = (file: string) => duck.run(`CREATE OR REPLACE TEMP TABLE ${probe} AS SELECT * FROM read_parquet(${sqlFileList([file])}, hive_partitioning = false)`);
   const done = await readSkippingUnreadable(files.map((f) => f.path), read, unreadable, check);
-  if (done.files.length === 0) await duck.run(`CREATE TEMP TABLE ${raw} (__file VARCHAR, __line BIGINT)`);
-  return (await duck.describe(`SELECT * FROM ${raw}`)).map((c) => c.name).filter((c) => c !== "__file" && c !== "__line" && c !== "filename");
+  if (done.files.length === 0) await duck.run(`CREATE TEMP TABLE ${raw} (__sl_file VARCHAR, __sl_line BIGINT)`);
+  return (await duck.describe(`SELECT * FROM ${raw}`)).map((c) => c.name).filter((c) => c !== "__sl_file" && c !== "__sl_line");
 }

@@ -92,6 +92,26 @@ test("folders named like Hive partitions (date=2026-01-02) are plain folders for
   }
 });
 
+test("columns named like the reader's own (filename, __file, __line) are data like any other", async (t) => {
+  const { dir, landing: land } = landing(t);
+  for (const f of ["csv", "parquet", "json"]) fs.mkdirSync(path.join(land, f));
+  fs.writeFileSync(path.join(land, "csv", "a.csv"), "id,filename,__file,__line\n1,x.txt,y,7\n");
+  fs.writeFileSync(path.join(land, "json", "a.json"), '{"id": 1, "filename": "x.txt", "__file": "y", "__line": "7"}\n');
+  const duck = await (await import("../../lib/duck.js")).duck();
+  await duck.run(`COPY (SELECT 1 AS id, 'x.txt' AS filename, 'y' AS __file, '7' AS __line) TO '${path.join(land, "parquet", "a.parquet")}' (FORMAT parquet)`);
+  const cases: [string, Record<string, unknown>][] = [
+    ["csv", { schema: "id INT, filename STRING, __file STRING, __line STRING" }],
+    ["csv", { includeMetadata: true }],
+    ["json", {}],
+    ["parquet", { includeMetadata: true }],
+  ];
+  for (const [i, [format, opts]] of cases.entries()) {
+    const { q, rows } = await readAll(path.join(land, format), { format, ...opts }, dir, `own_names_${i}`);
+    assert.equal(q.exception, undefined, String(q.exception));
+    assert.deepEqual(rows.map((r) => [Number(r.id), r.filename, r.__file, String(r.__line)]), [[1, "x.txt", "y", "7"]], `${format} ${JSON.stringify(opts)}`);
+  }
+});
+
 /** Bytes that are no text: every byte value, twice. */
 const BINARY = Buffer.from([...Array(512).keys()].map((i) => (i * 37) % 256));
 const UTF16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("id,v\n9,utf16\n", "utf16le")]);
