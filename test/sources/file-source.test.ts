@@ -82,6 +82,17 @@ test("glob characters in file names: every file is read literally, once (CSV, JS
   }
 });
 
+test("a name DuckDB cannot read literally (a backslash and a glob character) is quarantined, saying to rename it", async (t) => {
+  const { dir, landing: land } = landing(t, { "a.csv": "id\n1\n", "b\\c*.csv": "id\n2\n", "b\\cx.csv": "id\n3\n" });
+  const quarantine = path.join(dir, "e");
+  const { q, rows } = await readAll(land, { format: "csv", schema: "id INT", badRecordsPath: quarantine }, dir, "backslash_q");
+  assert.equal(q.exception, undefined, String(q.exception));
+  assert.deepEqual(rows.map((r) => r.id).sort(), [1, 3]);
+  const recs = quarantined(quarantine);
+  assert.deepEqual(recs.map((r) => path.basename(r.path)), ["b\\c*.csv"]);
+  assert.match(recs[0]!.reason, /rename/);
+});
+
 test("folders named like Hive partitions (date=2026-01-02) are plain folders for CSV as for Parquet and JSON", async (t) => {
   const { dir, landing: land } = landing(t);
   fs.mkdirSync(path.join(land, "date=2026-01-02"));
