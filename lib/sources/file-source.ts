@@ -178,8 +178,8 @@ export class FileStreamSource implements Source {
     const now = Date.now();
     const observed = new Map<string, ListedFile & { since: number }>();
     for (const f of fresh) {
-      // Still since its modification time, unless this process saw its size or mtime change since the last
-      // listing (a writer that keeps an old mtime): then since now. Both on a clock a writer cannot hold back.
+      // Unchanged since its modification time — or, when this process saw its size or mtime change since
+      // the last listing (a writer that sets an old mtime), since now.
       const prev = this.settling.get(f.path);
       const changed = prev !== undefined && (prev.size !== f.size || prev.modificationTime !== f.modificationTime);
       observed.set(f.path, { ...f, since: changed ? now : Math.max(f.modificationTime, prev?.since ?? 0) });
