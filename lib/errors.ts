@@ -44,6 +44,8 @@ export type ErrorCode =
   | "STREAM_CONCURRENT_RUN"
   | "STREAM_QUERY_FAILED"
   | "STREAM_SOURCE_CHANGED"
+  | "STREAM_FILE_MISSING"
+  | "STREAM_FILE_CORRUPT"
   | "SCHEMA_CHANGED"
   | "MALFORMED_RECORD"
   // sinks and notifications

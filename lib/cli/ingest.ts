@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { StreamlabError } from "../errors";
 import { dataPath } from "../util/paths";
 import { readStream } from "../api/read-stream";
+import { FILE_SOURCE_OPTIONS } from "../sources/file-source-options";
 import type { StreamingQueryProgress } from "../stream/progress";
 
 function collect(v: string, acc: string[]): string[] {
@@ -20,17 +21,19 @@ export function progressLine(p: StreamingQueryProgress): string {
 }
 
 export function registerIngest(p: Command): void {
+  const defs = FILE_SOURCE_OPTIONS.defs;
   p.command("ingest")
     .argument("<source-dir>", "the landing folder to read")
     .argument("<table>", "the Delta table to write (created when missing)")
     .description("stream files from a folder into a Delta table, exactly once (Auto Loader style)")
-    .requiredOption("--format <format>", "csv | json | parquet")
-    .option("--schema <ddl>", 'Spark DDL, e.g. "event_id STRING, price DECIMAL(10,2)"')
+    .requiredOption("--format <format>", defs.format.values.join(" | "))
+    .option("--schema <ddl>", defs.schema.doc)
     .option("--checkpoint <dir>", "checkpoint folder (default: data/checkpoints/ingest-<table>)")
     .option("--trigger <trigger>", "availableNow | once | processingTime=2s (default: run continuously)")
-    .option("--max-files-per-trigger <n>", "files per batch")
-    .option("--option <key=value>", "any source option by its documented name (repeatable)", collect, [])
+    .option("--max-files-per-trigger <n>", `${defs.maxFilesPerTrigger.doc} (default ${defs.maxFilesPerTrigger.default})`)
+    .option("--option <key=value>", "any file source option below, with or without the cloudFiles. prefix (repeatable)", collect, [])
     .option("--query-name <name>", "the query's name")
+    .addHelpText("after", `\nFile source options (--option name=value):\n${FILE_SOURCE_OPTIONS.help().join("\n")}`)
     .action(async (sourceDir: string, table: string, o: { format: string; schema?: string; checkpoint?: string; trigger?: string; maxFilesPerTrigger?: string; option: string[]; queryName?: string }) => {
       const options: Record<string, unknown> = { format: o.format };
       if (o.schema) options.schema = o.schema;

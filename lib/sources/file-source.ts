@@ -12,106 +12,28 @@ import { StreamlabError } from "../errors";
 import { type StructType } from "../delta/schema";
 import { parseDdl } from "../delta/ddl";
 import { dataPath } from "../util/paths";
-import { readBatch, type EvolutionMode, type ParseMode } from "./file-reader";
+import { readBatch } from "./file-reader";
+import { FILE_SOURCE_OPTIONS, type EvolutionMode, type FileSourceOptions, type FileSourceSettings } from "./file-source-options";
 import { applyHints, inferSchema } from "./schema-inference";
 import { SchemaLog } from "./schema-log";
 import { writeFileAtomic } from "../util/atomic-file";
-import { globToRegExp, normaliseOptions, type OptionSpec } from "../util/options";
+import { globToRegExp } from "../util/options";
 import { listFiles, type ListedFile } from "../util/file-listing";
 import { logOffsetOf, readLogEntry, type LogEntry } from "./file-source-log";
 import type { OffsetRequest, Source, SourceContext } from "../stream/source";
 
-export type FileFormat = "csv" | "json" | "parquet";
-
-export interface FileSourceOptions {
-  /** cloudFiles.format: csv, json (JSON lines) or parquet. */
-  format?: FileFormat;
-  /** The schema, as Spark DDL ("event_id STRING, price DECIMAL(10,2)") or a Delta struct. */
-  schema?: string | StructType;
-  maxFilesPerTrigger?: number;
-  /** A soft limit: a batch always takes at least one file. "10mb", "1g" or bytes. */
-  maxBytesPerTrigger?: number | string;
-  /** Process the files already in the folder when the query first starts. Default true. */
-  includeExistingFiles?: boolean;
-  /** Only file names matching this glob, e.g. "*.csv". */
-  pathGlobFilter?: string;
-  /** Look into sub-folders. Default true (as Auto Loader). */
-  recursiveFileLookup?: boolean;
-  /** Re-read a file whose size or modification time changed. Default false. */
-  allowOverwrites?: boolean;
-  /** After a batch commits: leave its files (off), move them to sourceArchiveDir (archive), or delete them. */
-  cleanSource?: "off" | "archive" | "delete";
-  sourceArchiveDir?: string;
-  /** Listen to file-system notifications (periodic listing stays as a backstop). Default false. */
-  useNotifications?: boolean;
-  /** Add the `_metadata` column (file_path, file_name, file_size, file_modification_time). */
-  includeMetadata?: boolean;
-  /** CSV: the first line is a header. Default true. */
-  header?: boolean;
-  /** CSV: the field separator. Default ",". */
-  sep?: string;
-  quote?: string;
-  escape?: string;
-  /** Where the inferred / evolving schema is kept (`_schemas/N`). Default: the checkpoint folder. */
-  schemaLocation?: string;
-  /** Infer column types (numbers, dates, timestamps…) instead of reading every column as a string. */
-  inferColumnTypes?: boolean;
-  /** Override single columns' types: "price DECIMAL(10,2), event_timestamp TIMESTAMP". */
-  schemaHints?: string;
-  /** What to do with new columns. Default: addNewColumns when inferring, none with a given schema. */
-  schemaEvolutionMode?: EvolutionMode;
-  /** Column that keeps values which do not fit their type (and, in rescue mode, unknown columns). Default "_rescued_data" when inferring. */
-  rescuedDataColumn?: string;
-  /** Malformed records: PERMISSIVE (quarantined to badRecordsPath), DROPMALFORMED, FAILFAST. Default PERMISSIVE. */
-  mode?: ParseMode;
-  /** Quarantine folder for malformed records. Default data/error/<query name>. */
-  badRecordsPath?: string;
-  /** Inference sample: how many of the first files. Default 1000. */
-  "schemaInference.sampleSize.numFiles"?: number;
-  /** Inference sample: how many bytes of the first files. Default 50gb. */
-  "schemaInference.sampleSize.numBytes"?: number | string;
-}
-
-export const FILE_SOURCE_OPTIONS: Record<string, OptionSpec> = {
-  format: { kind: "enum", values: ["csv", "json", "parquet"] },
-  schema: { kind: "any" },
-  maxFilesPerTrigger: { kind: "int" },
-  maxBytesPerTrigger: { kind: "bytes" },
-  includeExistingFiles: { kind: "boolean" },
-  pathGlobFilter: { kind: "string" },
-  recursiveFileLookup: { kind: "boolean" },
-  allowOverwrites: { kind: "boolean" },
-  cleanSource: { kind: "enum", values: ["off", "archive", "delete"] },
-  sourceArchiveDir: { kind: "string" },
-  useNotifications: { kind: "boolean" },
-  includeMetadata: { kind: "boolean" },
-  header: { kind: "boolean" },
-  sep: { kind: "string" },
-  delimiter: { kind: "string" },
-  quote: { kind: "string" },
-  escape: { kind: "string" },
-  schemaLocation: { kind: "string" },
-  inferColumnTypes: { kind: "boolean" },
-  schemaHints: { kind: "string" },
-  schemaEvolutionMode: { kind: "enum", values: ["addNewColumns", "rescue", "failOnNewColumns", "none"] },
-  rescuedDataColumn: { kind: "string" },
-  mode: { kind: "enum", values: ["PERMISSIVE", "DROPMALFORMED", "FAILFAST"] },
-  badRecordsPath: { kind: "string" },
-  "schemaInference.sampleSize.numFiles": { kind: "int" },
-  "schemaInference.sampleSize.numBytes": { kind: "bytes" },
-  sampleSize: { kind: "int" },
-};
+export { FILE_SOURCE_OPTIONS, type FileFormat, type FileSourceOptions } from "./file-source-options";
 
 export class FileStreamSource implements Source {
   readonly dir: string;
-  readonly options: Required<Pick<FileSourceOptions, "format" | "maxFilesPerTrigger" | "includeExistingFiles" | "recursiveFileLookup" | "allowOverwrites" | "cleanSource" | "useNotifications" | "includeMetadata" | "header">> & FileSourceOptions;
+  readonly options: FileSourceSettings;
   /** The data schema in force (without the rescued-data column); undefined until inferred. */
   schema?: StructType;
   readonly evolution: EvolutionMode;
   readonly rescuedDataColumn?: string;
   private readonly declared?: StructType;
   private schemaLog!: SchemaLog;
-  private lastRead = { numMalformed: 0, numRescued: 0, badRecordsFile: "" };
+  private lastRead = { numMalformed: 0, numRescued: 0, numCorruptFiles: 0, numMissingFiles: 0, badRecordsFile: "" };
   private ctx!: SourceContext;
   /** Files already assigned to a log entry: path → size/mtime seen. */
   private readonly seen = new Map<string, ListedFile>();
@@ -120,42 +42,44 @@ export class FileStreamSource implements Source {
   private lastLogId = -1;
   /** New files not yet planned into a batch, as of the last listing. */
   private outstanding: ListedFile[] = [];
+  /** fileStableTime: new files as last listed, with since when they have not changed (ms). */
+  private settling = new Map<string, ListedFile & { since: number }>();
+  /** New files still changing (or changed too recently): not planned yet. */
+  private unsettled: ListedFile[] = [];
   /** The log entry the last batch ended at. */
   private lastEnd = -1;
   private watcher?: { close(): Promise<void> };
   private readonly filter?: RegExp;
 
   constructor(dir: string, rawOptions: FileSourceOptions | Record<string, unknown> = {}) {
-    const o = normaliseOptions(rawOptions as Record<string, unknown>, FILE_SOURCE_OPTIONS, "file source") as FileSourceOptions & { delimiter?: string };
+    this.options = FILE_SOURCE_OPTIONS.normalise(rawOptions as Record<string, unknown>);
     this.dir = path.resolve(dir);
     if (!fs.existsSync(this.dir) || !fs.statSync(this.dir).isDirectory()) {
       throw new StreamlabError("PATH_NOT_FOUND", `The source folder ${this.dir} does not exist.`, { hint: "Create it (or start the simulator that fills it) before starting the query." });
     }
-    this.options = {
-      format: "csv",
-      maxFilesPerTrigger: 1000,
-      includeExistingFiles: true,
-      recursiveFileLookup: true,
-      allowOverwrites: false,
-      cleanSource: "off",
-      useNotifications: false,
-      includeMetadata: false,
-      header: true,
-      ...o,
-      sep: o.sep ?? o.delimiter ?? ",",
-    };
     if (this.options.schema) this.declared = applyHints(typeof this.options.schema === "string" ? parseDdl(this.options.schema) : this.options.schema, this.options.schemaHints);
     else if (this.options.schemaHints) parseDdl(this.options.schemaHints); // validate now
     this.evolution = this.options.schemaEvolutionMode ?? (this.declared ? "none" : "addNewColumns");
     const rescue = this.options.rescuedDataColumn ?? (!this.declared || this.evolution === "rescue" ? "_rescued_data" : undefined);
     this.rescuedDataColumn = rescue === "" ? undefined : rescue;
+    if (this.rescuedDataColumn && this.declared?.fields.some((f) => f.name.toLowerCase() === this.rescuedDataColumn!.toLowerCase())) {
+      throw new StreamlabError("INVALID_OPTION", `file source option rescuedDataColumn ${JSON.stringify(this.rescuedDataColumn)} is also a column of the schema: rescued values and the column's values would collide.`, {
+        hint: 'Name the rescued-data column differently (or "" for none).',
+        details: { option: "rescuedDataColumn", value: this.rescuedDataColumn },
+      });
+    }
     if (this.options.pathGlobFilter) this.filter = globToRegExp(this.options.pathGlobFilter);
-    if (this.options.cleanSource === "archive") {
-      const archive = this.options.sourceArchiveDir;
-      if (!archive) throw new StreamlabError("INVALID_OPTION", 'cleanSource "archive" needs sourceArchiveDir.');
-      const a = path.resolve(archive);
+    if (this.options.cleanSource === "archive" && !this.options.sourceArchiveDir) throw new StreamlabError("INVALID_OPTION", 'cleanSource "archive" needs sourceArchiveDir.');
+    // Folders the source writes must not be read back as data.
+    for (const name of ["sourceArchiveDir", "badRecordsPath"] as const) {
+      const value = this.options[name];
+      if (value === undefined || (name === "sourceArchiveDir" && this.options.cleanSource !== "archive")) continue;
+      const a = path.resolve(value);
       if (a === this.dir || a.startsWith(this.dir + path.sep)) {
-        throw new StreamlabError("INVALID_OPTION", `sourceArchiveDir ${a} is inside the source folder ${this.dir}: archived files would be read again.`, { hint: "Choose an archive folder outside the source folder." });
+        throw new StreamlabError("INVALID_OPTION", `file source option ${name} ${a} is inside the source folder ${this.dir}: the files written there would be read again as data.`, {
+          hint: `Choose a folder outside the source folder for ${name}.`,
+          details: { option: name, value },
+        });
       }
     }
   }
@@ -213,14 +137,25 @@ export class FileStreamSource implements Source {
     if (this.schema) return true;
     if (files.length === 0) return false;
     const o = this.options;
-    const inferred = await inferSchema(this.ctx.duck, files, {
+    const { schema: inferred, unreadable } = await inferSchema(this.ctx.duck, files, {
       format: o.format,
-      inferColumnTypes: o.inferColumnTypes ?? false,
-      sep: o.sep!,
+      inferColumnTypes: o.inferColumnTypes,
+      sep: o.sep,
+      quote: o.quote,
+      escape: o.escape,
       header: o.header,
-      sampleFiles: o["schemaInference.sampleSize.numFiles"] ?? (o as { sampleSize?: number }).sampleSize ?? 1000,
-      sampleBytes: (o["schemaInference.sampleSize.numBytes"] as number | undefined) ?? 50 * 1024 ** 3,
+      sampleFiles: o["schemaInference.sampleSize.numFiles"],
+      sampleBytes: o["schemaInference.sampleSize.numBytes"],
     });
+    if (!inferred) {
+      // Nothing readable to infer from. Waiting would hide the bad files (no batch is planned without a schema).
+      if (unreadable.length === 0 || o.ignoreCorruptFiles) return false;
+      const [first] = unreadable;
+      throw new StreamlabError("STREAM_FILE_CORRUPT", `No schema can be inferred: none of the ${unreadable.length} file(s) sampled can be read, e.g. ${first!.file}: ${first!.reason}.`, {
+        hint: "Give the schema (option schema) so that such files are quarantined, or fix or remove them; with ignoreCorruptFiles the query waits for a readable file instead.",
+        details: { file: first!.file, files: unreadable.map((u) => u.file) },
+      });
+    }
     const cols = inferred.fields.filter((f) => f.name !== this.rescuedDataColumn);
     this.schema = this.schemaLog.add(applyHints({ type: "struct", fields: cols }, o.schemaHints), "inferred").schema;
     return true;
@@ -231,13 +166,27 @@ export class FileStreamSource implements Source {
     return listFiles(this.dir, { recursive: this.options.recursiveFileLookup, filter: this.filter, exclude });
   }
 
-  /** New files: never seen, or (allowOverwrites) seen with another size or modification time. */
+  /** New files: never seen, or (allowOverwrites) seen with another size or modification time; with fileStableTime, only settled ones. */
   private newFiles(): ListedFile[] {
-    return this.list().filter((f) => {
+    const fresh = this.list().filter((f) => {
       const s = this.seen.get(f.path);
       if (!s) return true;
       return this.options.allowOverwrites && (s.size !== f.size || s.modificationTime !== f.modificationTime);
     });
+    const wait = this.options.fileStableTime;
+    if (!wait) return fresh;
+    const now = Date.now();
+    const observed = new Map<string, ListedFile & { since: number }>();
+    for (const f of fresh) {
+      // Unchanged since its modification time — or, when this process saw its size or mtime change since
+      // the last listing (a writer that sets an old mtime), since now.
+      const prev = this.settling.get(f.path);
+      const changed = prev !== undefined && (prev.size !== f.size || prev.modificationTime !== f.modificationTime);
+      observed.set(f.path, { ...f, since: changed ? now : Math.max(f.modificationTime, prev?.since ?? 0) });
+    }
+    this.settling = observed;
+    this.unsettled = fresh.filter((f) => now - observed.get(f.path)!.since < wait);
+    return fresh.filter((f) => now - observed.get(f.path)!.since >= wait);
   }
 
   private takeBatch(files: ListedFile[], unlimited: boolean): ListedFile[] {
@@ -246,7 +195,7 @@ export class FileStreamSource implements Source {
     let bytes = 0;
     for (const f of files) {
       if (out.length >= this.options.maxFilesPerTrigger) break;
-      if (this.options.maxBytesPerTrigger !== undefined && out.length > 0 && bytes + f.size > (this.options.maxBytesPerTrigger as number)) break;
+      if (this.options.maxBytesPerTrigger !== undefined && out.length > 0 && bytes + f.size > this.options.maxBytesPerTrigger) break;
       out.push(f);
       bytes += f.size;
     }
@@ -309,12 +258,6 @@ export class FileStreamSource implements Source {
   async getBatch(start: string | null, end: string, into: string, batchId: number): Promise<void> {
     const files = this.filesBetween(start, end);
     this.lastEnd = logOffsetOf(end);
-    const missing = files.filter((f) => !fs.existsSync(f.path));
-    if (missing.length > 0) {
-      throw new StreamlabError("STREAM_SOURCE_CHANGED", `${missing.length} file(s) of this batch are gone, e.g. ${missing[0]!.path}: they were moved or deleted before the batch committed.`, {
-        hint: "Do not move files out of the landing folder while a query reads it; cleanSource does that safely after each commit.",
-      });
-    }
     if (!(await this.ensureSchema(files))) throw new StreamlabError("STREAM_SOURCE_CHANGED", "The source has no schema and no files to infer one from.");
     const o = this.options;
     const r = await readBatch(
@@ -326,18 +269,20 @@ export class FileStreamSource implements Source {
         schema: this.schema!,
         rescuedDataColumn: this.rescuedDataColumn,
         evolution: this.evolution,
-        mode: o.mode ?? "PERMISSIVE",
+        mode: o.mode,
         badRecordsPath: path.resolve(o.badRecordsPath ?? dataPath("error", this.ctx.queryName)),
         includeMetadata: o.includeMetadata,
         header: o.header,
-        sep: o.sep!,
+        sep: o.sep,
         quote: o.quote,
         escape: o.escape,
+        ignoreCorruptFiles: o.ignoreCorruptFiles,
+        ignoreMissingFiles: o.ignoreMissingFiles,
       },
       batchId,
       (cols) => this.onNewColumns(cols, files),
     );
-    this.lastRead = { numMalformed: r.numMalformed, numRescued: r.numRescued, badRecordsFile: r.badRecordsFile ?? "" };
+    this.lastRead = { numMalformed: r.numMalformed, numRescued: r.numRescued, numCorruptFiles: r.numCorruptFiles, numMissingFiles: r.numMissingFiles, badRecordsFile: r.badRecordsFile ?? "" };
   }
 
   /** New columns in a batch's files: evolve (addNewColumns), fail (failOnNewColumns), or leave them to rescue / none. */
@@ -379,12 +324,15 @@ export class FileStreamSource implements Source {
   metrics(): Record<string, string> {
     // Outstanding: planned into later batches (availableNow, or before a restart) plus not yet planned.
     const planned = [...this.entries].filter(([id]) => id > this.lastEnd).flatMap(([, files]) => files);
-    const waiting = [...planned, ...this.outstanding.filter((f) => !planned.some((p) => p.path === f.path))];
+    const plannedPaths = new Set(planned.map((p) => p.path));
+    const waiting = [...planned, ...[...this.outstanding, ...this.unsettled].filter((f) => !plannedPaths.has(f.path))];
     return {
       numFilesOutstanding: String(waiting.length),
       numBytesOutstanding: String(waiting.reduce((s, f) => s + f.size, 0)),
       numMalformedRecords: String(this.lastRead.numMalformed),
       numRescuedRecords: String(this.lastRead.numRescued),
+      numCorruptFiles: String(this.lastRead.numCorruptFiles),
+      numMissingFiles: String(this.lastRead.numMissingFiles),
       ...(this.lastRead.badRecordsFile ? { badRecordsFile: this.lastRead.badRecordsFile } : {}),
     };
   }

@@ -3,52 +3,26 @@
  * files, all strings by default, typed by DuckDB's sniffer when inferColumnTypes is on, and
  * schemaHints overriding single columns.
  */
-import * as fs from "node:fs";
 import type { Duck } from "../duck";
 import { sqlString } from "../duck";
+
 import { parseDdl } from "../delta/ddl";
 import { deltaTypeOf, type DeltaType, type StructField, type StructType } from "../delta/schema";
-import { splitCsvLine, unquoteCsvField } from "../util/csv";
-import type { ListedFile } from "../util/file-listing";
+import { csvHeader } from "../util/csv";
+import { sqlFileList, type ListedFile } from "../util/file-listing";
+import { probeFile, readSkippingUnreadable } from "./file-probe";
+import { JSON_BAD_KEY, JSON_OBJECT } from "./file-reader";
+import type { FileFormat } from "./file-source-options";
 
 export interface InferenceOptions {
-  format: "csv" | "json" | "parquet";
+  format: FileFormat;
   inferColumnTypes: boolean;
   sep: string;
+  quote?: string;
+  escape?: string;
   header: boolean;
   sampleFiles: number;
   sampleBytes: number;
-}
-
-/** The first line of a file (a CSV header), read without loading the file. */
-export function firstLine(file: string): string {
-  const fd = fs.openSync(file, "r");
-  try {
-    const buf = Buffer.alloc(64 * 1024);
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    const text = buf.subarray(0, n).toString("utf8");
-    const end = text.indexOf("\n");
-    return (end < 0 ? text : text.slice(0, end)).replace(/\r$/, "").replace(/^\uFEFF/, "");
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Column names of a CSV file's header. */
-export function csvHeader(file: string, sep: string): string[] {
-  const line = firstLine(file);
-  return splitCsvLine(line, sep).map((f) => unquoteCsvField(f));
-}
-
-function sampleOf(files: ListedFile[], o: InferenceOptions): ListedFile[] {
-  const out: ListedFile[] = [];
-  let bytes = 0;
-  for (const f of files) {
-    if (out.length >= o.sampleFiles || (out.length > 0 && bytes + f.size > o.sampleBytes)) break;
-    out.push(f);
-    bytes += f.size;
-  }
-  return out;
 }
 
 /** Simple Delta types only: anything DuckDB sniffs as something else stays a string. */
@@ -61,38 +35,81 @@ function simpleType(duckTypeName: string): DeltaType {
   }
 }
 
-/** Infers a schema from the first files. */
-export async function inferSchema(duck: Duck, files: ListedFile[], o: InferenceOptions): Promise<StructType> {
-  const sample = sampleOf(files, o);
-  const list = `[${sample.map((f) => sqlString(f.path)).join(", ")}]`;
+export interface Inference {
+  /** Undefined when no file could be read. */
+  schema?: StructType;
+  /** Files skipped because they cannot be read, with why. */
+  unreadable: { file: string; reason: string }[];
+}
+
+/**
+ * Infers a schema from the first readable files (up to sampleFiles / sampleBytes). Unreadable files
+ * are skipped and reported, never sampled: a binary or UTF-16 file would give columns named "" or garbage.
+ */
+export async function inferSchema(duck: Duck, files: ListedFile[], o: InferenceOptions): Promise<Inference> {
+  const unreadable: Inference["unreadable"] = [];
+  const skip = (file: string, reason: string) => void (unreadable.some((u) => u.file === file) || unreadable.push({ file, reason }));
+  const readable = () => sample.map((f) => f.path).filter((p) => !unreadable.some((u) => u.file === p));
+  const sample: ListedFile[] = [];
+  const headers = new Map<string, string[]>();
+  let bytes = 0;
+  for (const f of files) {
+    if (sample.length >= o.sampleFiles || (sample.length > 0 && bytes + f.size > o.sampleBytes)) break;
+    const problem = probeFile(f.path, o.format, o.header);
+    if (problem) {
+      if (problem.kind === "corrupt") skip(f.path, problem.reason); // a file gone since the listing is simply not there
+      continue;
+    }
+    if (o.format === "csv") {
+      const h = csvHeader(f.path, o.sep, o.quote, o.escape);
+      if ("problem" in h) {
+        skip(f.path, h.problem);
+        continue;
+      }
+      // Without a header, Spark names the columns _c0, _c1, …
+      headers.set(f.path, o.header ? h.names : h.names.map((_, i) => `_c${i}`));
+    }
+    sample.push(f);
+    bytes += f.size;
+  }
   const names: string[] = [];
+  const seen = new Set<string>(); // a Set, not a search: a header can have 10,000 columns
   const add = (n: string) => {
-    if (!names.some((x) => x.toLowerCase() === n.toLowerCase())) names.push(n);
+    if (!seen.has(n.toLowerCase())) seen.add(n.toLowerCase()) && names.push(n);
   };
   const types = new Map<string, DeltaType>();
+  // DuckDB may still fail on a sampled file (binary data after the part checked): it is left out like the others.
+  const describe = async (reader: (list: string) => string) =>
+    (await readSkippingUnreadable(readable(), (paths) => duck.describe(`SELECT * FROM ${reader(sqlFileList(paths))}`), skip)).result ?? [];
   if (o.format === "csv") {
-    for (const f of sample) for (const n of csvHeader(f.path, o.sep)) add(n);
     if (o.inferColumnTypes) {
-      const cols = await duck.describe(`SELECT * FROM read_csv(${list}, header = ${o.header}, delim = ${sqlString(o.sep)}, union_by_name = true, ignore_errors = true, sample_size = 20480)`);
-      for (const c of cols) types.set(c.name.toLowerCase(), simpleType(c.type));
+      const quoting = `${o.quote !== undefined ? `, quote = ${sqlString(o.quote)}` : ""}${o.escape !== undefined ? `, escape = ${sqlString(o.escape)}` : ""}`;
+      const cols = await describe((list) => `read_csv(${list}, header = ${o.header}, delim = ${sqlString(o.sep)}${quoting}, union_by_name = true, ignore_errors = true, sample_size = 20480, hive_partitioning = false)`);
+      cols.forEach((c, i) => types.set(o.header ? c.name.toLowerCase() : `_c${i}`, simpleType(c.type)));
     }
+    for (const p of readable()) headers.get(p)!.forEach(add);
   } else if (o.format === "json") {
-    const keys = await duck.all<{ k: string }>(
-      `SELECT DISTINCT unnest(json_keys(line)) AS k, min(idx) AS first FROM (SELECT unnest(string_split(content, chr(10))) AS line, generate_subscripts(string_split(content, chr(10)), 1) AS idx FROM read_text(${list})) WHERE json_valid(line) AND (CASE WHEN json_valid(line) THEN json_type(line) END) = 'OBJECT' GROUP BY 1 ORDER BY first, k`,
+    const keys = await readSkippingUnreadable(
+      readable(),
+      (paths) =>
+        duck.all<{ k: string }>(
+          `SELECT k FROM (SELECT unnest(json_keys(line)) AS k, idx FROM (SELECT unnest(string_split(content, chr(10))) AS line, generate_subscripts(string_split(content, chr(10)), 1) AS idx FROM read_text(${sqlFileList(paths)})) WHERE ${JSON_OBJECT} AND NOT (${JSON_BAD_KEY})) GROUP BY k ORDER BY min(idx), k`,
+        ),
+      skip,
     );
-    for (const k of keys) add(k.k);
-    if (o.inferColumnTypes) {
-      const cols = await duck.describe(`SELECT * FROM read_json(${list}, format = 'newline_delimited', ignore_errors = true, union_by_name = true)`);
+    for (const k of keys.result ?? []) add(k.k);
+    if (keys.files.length > 0 && o.inferColumnTypes) {
+      const cols = await describe((list) => `read_json(${list}, format = 'newline_delimited', ignore_errors = true, union_by_name = true, hive_partitioning = false)`);
       for (const c of cols) types.set(c.name.toLowerCase(), simpleType(c.type));
     }
   } else {
-    const cols = await duck.describe(`SELECT * FROM read_parquet(${list}, union_by_name = true, hive_partitioning = false)`);
-    for (const c of cols) {
+    for (const c of await describe((list) => `read_parquet(${list}, union_by_name = true, hive_partitioning = false)`)) {
       add(c.name);
       types.set(c.name.toLowerCase(), deltaTypeOf(c.type));
     }
   }
-  return { type: "struct", fields: names.map((n) => ({ name: n, type: types.get(n.toLowerCase()) ?? "string", nullable: true, metadata: {} })) };
+  if (readable().length === 0) return { unreadable };
+  return { schema: { type: "struct", fields: names.map((n) => ({ name: n, type: types.get(n.toLowerCase()) ?? "string", nullable: true, metadata: {} })) }, unreadable };
 }
 
 /** Applies schemaHints ("price DECIMAL(10,2), event_timestamp TIMESTAMP"): each hinted column gets that type (and is added if missing). */

@@ -1,6 +1,8 @@
 /** Lists a landing folder as a file stream source sees it: data files only, oldest first. */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { sqlString } from "../duck";
+import { StreamlabError } from "../errors";
 
 export interface ListedFile {
   path: string;
@@ -39,4 +41,29 @@ export function listFiles(dir: string, options: { recursive: boolean; filter?: R
   };
   walk(dir);
   return out.sort((a, b) => a.modificationTime - b.modificationTime || a.path.localeCompare(b.path));
+}
+
+/**
+ * A file's path as DuckDB's readers take it literally. read_csv, read_text and read_parquet expand
+ * globs in every path they are given ("a*.csv" also reads "ab.csv"; "[c].csv" reads "c.csv"); a
+ * character class of one character matches just that character, so "*", "?" and "[" become "[*]",
+ * "[?]" and "[[]". DuckDB also splits a glob at backslashes, so a path with both a backslash and a
+ * glob character cannot be written literally: undefined, and the caller says so.
+ */
+export function duckPath(p: string): string | undefined {
+  if (!/[*?[]/.test(p)) return p;
+  if (p.includes("\\")) return undefined;
+  return p.replace(/[*?[]/g, "[$&]");
+}
+
+/** A SQL list of files that DuckDB reads literally, never as globs. */
+export function sqlFileList(paths: string[]): string {
+  const literal = paths.map((p) => {
+    const d = duckPath(p);
+    if (d === undefined) {
+      throw new StreamlabError("IO_ERROR", `DuckDB cannot read ${p} literally: its name has both a backslash and a glob character (*, ? or [).`, { hint: "Rename the file without them.", details: { file: p } });
+    }
+    return sqlString(d);
+  });
+  return `[${literal.join(", ")}]`;
 }
