@@ -53,6 +53,8 @@ export interface StatefulOperator extends TransformStep {
   readonly stateful: true;
   /** Spark's operatorName: stateStoreSave, dedupe, dedupeWithinWatermark, sessionWindowStateStoreSaveExec. */
   readonly operatorName: string;
+  /** A new operator with the same definition and no state: each query started from a frame gets its own. */
+  fresh(): StatefulOperator;
   /** Checks the plan when the query starts (output mode, watermark); throws INVALID_OPTION with Spark's wording. */
   validate(outputMode: OutputMode, eventTime: EventTimeInfo | undefined): void;
   /** Binds the operator to its state folder (checkpoint/state/<id>/0) and loads `version` (= the batch id about to run). */

@@ -39,10 +39,12 @@ export class AggregateOperator implements StatefulOperator {
   private progress = emptyProgress(this.operatorName);
 
   constructor(
-    keys: string[],
+    private readonly keyTexts: string[],
     private readonly window: TimeWindow | undefined,
-    aggs: string[],
+    private readonly aggTexts: string[],
   ) {
+    const keys = keyTexts;
+    const aggs = aggTexts;
     this.keys = keys.map(parseKey);
     if (aggs.length === 0) throw new StreamlabError("INVALID_ARGUMENT", "agg() needs at least one aggregate expression.", { hint: 'e.g. .agg("avg(temperature) AS avg_temp")' });
     this.aggs = aggs.map((a, i) => parseAggregate(a, i));
@@ -51,6 +53,10 @@ export class AggregateOperator implements StatefulOperator {
     if (dup) throw new StreamlabError("INVALID_ARGUMENT", `The aggregation would have two columns named "${dup}".`, { hint: "Give the aggregates distinct names with AS." });
     const w = window ? `window(${window.column}, ${window.durationMs} ms${window.slideMs !== window.durationMs ? `, ${window.slideMs} ms` : ""})` : "";
     this.label = `groupBy(${[w, ...keys].filter(Boolean).join(", ")}).agg(${aggs.join(", ")})`;
+  }
+
+  fresh(): AggregateOperator {
+    return new AggregateOperator(this.keyTexts, this.window, this.aggTexts);
   }
 
   /** Output key columns, in output order. */

@@ -31,12 +31,16 @@ export class DeduplicateOperator implements StatefulOperator {
   private progress = emptyProgress("dedupe");
 
   constructor(
-    columns: string[],
+    private readonly columns: string[],
     private readonly withinWatermark: boolean,
   ) {
     this.operatorName = withinWatermark ? "dedupeWithinWatermark" : "dedupe";
     this.label = `${withinWatermark ? "dropDuplicatesWithinWatermark" : "dropDuplicates"}(${columns.join(", ")})`;
     if (columns.length > 0) this.keys = [...columns];
+  }
+
+  fresh(): DeduplicateOperator {
+    return new DeduplicateOperator(this.columns, this.withinWatermark);
   }
 
   /** Evicts by event time: the event-time column is a key (dropDuplicates), or always (within watermark). */

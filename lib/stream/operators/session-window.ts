@@ -33,13 +33,19 @@ export class SessionWindowOperator implements StatefulOperator {
   private progress = emptyProgress(this.operatorName);
 
   constructor(
-    keys: string[],
+    private readonly keyTexts: string[],
     private readonly session: SessionWindow,
-    aggs: string[],
+    private readonly aggTexts: string[],
   ) {
+    const keys = keyTexts;
+    const aggs = aggTexts;
     this.keys = keys.map(parseKey);
     this.aggs = aggs.map((a, i) => parseAggregate(a, i));
     this.label = `groupBy(session_window(${session.column}, ${session.gapMs} ms), ${keys.join(", ")}).agg(${aggs.join(", ")})`;
+  }
+
+  fresh(): SessionWindowOperator {
+    return new SessionWindowOperator(this.keyTexts, this.session, this.aggTexts);
   }
 
   private get keyNames(): string[] {
