@@ -1,5 +1,6 @@
 /** The micro-batch streaming engine: queries, triggers, progress, listeners and checkpoints, and the Source / Sink contracts. */
-export { StreamingQuery } from "./micro-batch";
+export { StreamingQuery, type QueryOptions } from "./query";
+export { ManualClock, systemClock, type Clock } from "./clock";
 export { streams, StreamingQueryManager } from "./manager";
 export { parseTrigger, type Trigger, type TriggerSpec } from "./trigger";
 export type { StreamingQueryProgress, StreamingQueryStatus } from "./progress";
