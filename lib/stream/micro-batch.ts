@@ -5,10 +5,11 @@
  * offsets entry without its commit is re-run with the same offsets, and the sink recognises the
  * batch id — so a crash at any point neither loses nor duplicates a row.
  */
-import { StreamlabError } from "../errors";
+import { isStreamlabError, messageOf } from "../errors";
 import type { Duck } from "../duck";
 import { faultPoint } from "../util/fault";
 import type { Checkpoint } from "./checkpoint";
+import { checkpointCorrupt } from "./checkpoint-errors";
 import type { Clock } from "./clock";
 import type { StreamingQueryProgress } from "./progress";
 import type { ProgressReporter } from "./progress-reporter";
@@ -131,15 +132,35 @@ export class MicroBatchExecution {
    */
   private recover(): StartPoint {
     const ck = this.plan.checkpoint;
-    const lastCommit = ck.commits.latest();
-    if (lastCommit !== undefined && !ck.offsets.has(lastCommit)) {
-      throw new StreamlabError("STREAM_CHECKPOINT_MISMATCH", `The checkpoint at ${ck.dir} has commits/${lastCommit} but no offsets/${lastCommit}.`, { hint: "The checkpoint is damaged; restore it or use a new checkpointLocation." });
+    const lastCommit = ck.commits.latestBatchId();
+    if (lastCommit === undefined) {
+      ck.offsets.purgeAfter(0);
+      return { batchId: 0, start: null, pending: this.offsetOf(0) };
     }
-    const batchId = lastCommit === undefined ? 0 : lastCommit + 1;
-    const start = lastCommit === undefined ? null : ck.offsets.get(lastCommit)?.offsets[0] ?? null;
+    ck.commits.get(lastCommit); // checked: a damaged commit is reported, not taken on trust
+    if (!ck.offsets.has(lastCommit)) throw checkpointCorrupt(ck.offsets.file(lastCommit), `is missing, though ${ck.commits.file(lastCommit)} says batch ${lastCommit} committed`);
+    const batchId = lastCommit + 1;
     // Entries after the uncommitted batch cannot be ours (one batch is planned at a time): drop them.
     ck.offsets.purgeAfter(batchId);
-    return { batchId, start, pending: ck.offsets.get(batchId)?.offsets[0] ?? undefined };
+    return { batchId, start: this.offsetOf(lastCommit) ?? null, pending: this.offsetOf(batchId) };
+  }
+
+  /** The source's offset in offsets/N (undefined without the entry), checked by the source. */
+  private offsetOf(batchId: number): string | undefined {
+    const { checkpoint: ck, source } = this.plan;
+    const seq = ck.offsets.get(batchId);
+    if (!seq) return undefined;
+    const file = ck.offsets.file(batchId);
+    if (seq.offsets.length !== 1) throw checkpointCorrupt(file, `has ${seq.offsets.length} source offsets; this query has 1 source`);
+    const offset = seq.offsets[0];
+    if (offset === null || offset === undefined) throw checkpointCorrupt(file, "has no offset for the source");
+    try {
+      source.deserializeOffset?.(offset);
+    } catch (e) {
+      if (isStreamlabError(e, "STREAM_CHECKPOINT_CORRUPT")) throw e;
+      throw checkpointCorrupt(file, `holds the offset ${offset}, which is not one ${source.description} writes (${messageOf(e)})`);
+    }
+    return offset;
   }
 
   private async runBatch(b: BatchContext): Promise<StreamingQueryProgress> {
