@@ -2,8 +2,8 @@
  * The checkpoint folder of a streaming query, laid out as Spark's: `metadata` (the query id),
  * `offsets/N` (the write-ahead log: what batch N reads, written before it runs), `commits/N`
  * (written after its sink committed), `sources/<i>/` (each source's own log) and `state/`.
- * Every entry is created put-if-absent and never replaced, and every file read back is checked:
- * damage is reported, never guessed around.
+ * One query writes it at a time (a lock file, `.lock`), every entry is created put-if-absent and
+ * never replaced, and every file read back is checked: damage is reported, never guessed around.
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { StreamlabError } from "../errors";
 import { createFileExclusive } from "../util/atomic-file";
 import { ensureWritableDir } from "../util/dirs";
+import { acquireLock, type ProcessLock } from "../util/process-lock";
 import { checkpointCorrupt } from "./checkpoint-errors";
 import { CommitLog } from "./commit-log";
 import { OffsetSeqLog } from "./offset-log";
@@ -63,6 +64,19 @@ export class Checkpoint {
   /** A checkpoint to look into (notebooks, tools): nothing is created or locked. */
   static inspect(dir: string): Checkpoint {
     return new Checkpoint(dir, { inspectOnly: true });
+  }
+
+  /**
+   * Takes the checkpoint for one query (Spark refuses a second active query on one checkpoint):
+   * another live process or query holding it is STREAM_CONCURRENT_RUN; a holder that died is taken over.
+   */
+  lock(queryName: string): ProcessLock {
+    return acquireLock(this.dir, {
+      purpose: `streaming query ${queryName}`,
+      what: "The checkpoint",
+      code: "STREAM_CONCURRENT_RUN",
+      hint: "Only one query may run on a checkpoint at a time (two would overwrite each other's batches). Stop the other query first, or give this one its own checkpointLocation.",
+    });
   }
 
   sourceDir(i: number): string {

@@ -1,13 +1,14 @@
 /**
  * StreamingQuery: the handle `writeStream` returns (Spark's StreamingQuery) — id, runId, name,
  * status and progress; stop, awaitTermination, processAllAvailable; this query's listeners. It
- * owns the query's lifetime: the DuckDB connection, opening and closing
+ * owns the query's lifetime: the checkpoint's lock, the DuckDB connection, opening and closing
  * source and sink, and the started / progress / idle / terminated events around the
  * MicroBatchExecution that does the work.
  */
 import * as crypto from "node:crypto";
 import { duck as sharedDuck, type Duck } from "../duck";
 import { StreamlabError, isStreamlabError, messageOf } from "../errors";
+import type { ProcessLock } from "../util/process-lock";
 import { Checkpoint } from "./checkpoint";
 import { systemClock, type Clock } from "./clock";
 import { ListenerBus, type StreamingQueryListener } from "./listener";
@@ -110,11 +111,12 @@ export class StreamingQuery {
   }
 
   /**
-   * Opens the checkpoint, source and sink, posts onQueryStarted, and starts the loop in the
-   * background. A failure here closes what it opened.
+   * Takes the checkpoint (one query at a time), opens source and sink, posts onQueryStarted, and
+   * starts the loop in the background. A failure here releases everything it took.
    */
   async start(): Promise<this> {
     const checkpoint = new Checkpoint(this.options.checkpointLocation);
+    const lock = checkpoint.lock(this.name);
     let duck: Duck | undefined;
     try {
       this.id = checkpoint.metadata({ sources: [this.source.identity], sink: this.sink.identity }).id;
@@ -124,6 +126,7 @@ export class StreamingQuery {
     } catch (e) {
       await this.source.close().catch(() => {});
       if (duck && !this.options.duck) duck.close();
+      lock.release();
       throw e;
     }
     const execution = new MicroBatchExecution(
@@ -152,11 +155,11 @@ export class StreamingQuery {
     });
     this.active = true;
     this.post("onQueryStarted", { id: this.id, runId: this.runId, name: this.name, timestamp: new Date(this.clock.now()).toISOString() });
-    this.terminated = this.run(execution, duck);
+    this.terminated = this.run(execution, duck, lock);
     return this;
   }
 
-  private async run(execution: MicroBatchExecution, duck: Duck): Promise<void> {
+  private async run(execution: MicroBatchExecution, duck: Duck, lock: ProcessLock): Promise<void> {
     try {
       await execution.run();
     } catch (e) {
@@ -169,6 +172,8 @@ export class StreamingQuery {
       await this.source.close().catch(() => {});
       await this.sink.close().catch(() => {});
       if (!this.options.duck) duck.close();
+      // Released last: the next query on this checkpoint finds source and sink closed.
+      lock.release();
       this.post("onQueryTerminated", { id: this.id, runId: this.runId, exception: this.exception?.message ?? null, errorCode: this.exception?.code ?? null });
     }
   }

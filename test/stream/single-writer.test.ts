@@ -1,16 +1,99 @@
 /**
- * Spark's single-writer checkpoint: every log entry (offsets/N, commits/N, sources/0/N) is
- * created put-if-absent, so a second writer can never replace what another wrote.
+ * Spark's single-writer checkpoint: a query holds an exclusive lock on its checkpoint while it
+ * runs, so a second process is refused at once; and behind the lock, every log entry (offsets/N,
+ * commits/N, sources/0/N) is created put-if-absent, so a writer that got past it anyway can never
+ * replace what another wrote.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { spawn, type ChildProcess } from "node:child_process";
 import { readStream } from "../../lib/api/read-stream";
+import { MemoryStream } from "../../lib/sources/memory-source";
+import { streams } from "../../lib/stream/manager";
 import { Duck } from "../../lib/duck";
 import { DeltaTable } from "../../lib/delta/table";
 import { expectCode, tmpDir } from "../helpers/tmp";
-import { EVENT_SCHEMA, landFiles } from "../helpers/stream";
+import { EVENT_SCHEMA, landFiles, sleep } from "../helpers/stream";
+
+const cli = path.resolve(__dirname, "../../lib/cli/index.js");
+
+interface Child {
+  proc: ChildProcess;
+  stdout: string;
+  stderr: string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function ingest(landing: string, table: string, ck: string, name: string): Child {
+  const proc = spawn(process.execPath, [cli, "ingest", landing, table, "--format", "csv", "--schema", EVENT_SCHEMA, "--checkpoint", ck, "--query-name", name], { stdio: ["ignore", "pipe", "pipe"] });
+  const c: Child = { proc, stdout: "", stderr: "", exit: new Promise((resolve) => proc.on("exit", (code, signal) => resolve({ code, signal }))) };
+  proc.stdout!.on("data", (d) => (c.stdout += d));
+  proc.stderr!.on("data", (d) => (c.stderr += d));
+  return c;
+}
+
+async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
+  const t0 = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+test("two `streamlab ingest` processes on one checkpoint while files land: the second is refused, every row lands once", async (t) => {
+  const dir = tmpDir(t);
+  const landing = path.join(dir, "landing");
+  const table = path.join(dir, "table");
+  const ck = path.join(dir, "ck");
+  const sim = landFiles(landing, 20, 10);
+  const first = ingest(landing, table, ck, "ingest_a");
+  t.after(() => first.proc.kill("SIGKILL"));
+  await until("the first query to start", () => first.stdout.includes("reading"));
+
+  // Files keep landing while the second process tries the same checkpoint.
+  let landing_ = true;
+  const lander = (async () => {
+    for (let i = 0; i < 280 && landing_; i += 4) {
+      sim.writeFiles(4);
+      await sleep(5);
+    }
+  })();
+  const second = ingest(landing, table, ck, "ingest_b");
+  const timer = setTimeout(() => second.proc.kill("SIGKILL"), 15_000);
+  const { code } = await second.exit;
+  clearTimeout(timer);
+  landing_ = false;
+  await lander;
+  assert.equal(code, 1, `the second process fails (stdout: ${second.stdout}, stderr: ${second.stderr})`);
+  assert.match(second.stderr, /STREAM_CONCURRENT_RUN/);
+  assert.ok(second.stderr.includes(ck), "naming the checkpoint");
+  assert.ok(second.stderr.includes(`process ${first.proc.pid}`), "and the process that holds it");
+
+  const duck = await Duck.open();
+  t.after(() => duck.close());
+  const count = async () => (fs.existsSync(path.join(table, "_delta_log")) ? (await DeltaTable.forPath(table, duck).toRows()).length : 0);
+  await until("the first query to take every file", async () => (await count()) >= sim.stats.rows);
+  first.proc.kill("SIGTERM");
+  assert.equal((await first.exit).code, 0, first.stderr);
+  const rows = await DeltaTable.forPath(table, duck).toRows<{ event_id: string }>();
+  assert.equal(rows.length, sim.stats.rows, "every row is in the table");
+  assert.equal(new Set(rows.map((r) => r.event_id)).size, sim.stats.rows, "exactly once");
+});
+
+test("a second query on a running query's checkpoint is refused in the same process too; the checkpoint is free again after stop()", async (t) => {
+  const dir = tmpDir(t);
+  const ck = path.join(dir, "ck");
+  const mem = new MemoryStream(["x"]);
+  const q = await readStream.memory(mem).writeStream({ format: "memory" }, { queryName: "sw_one", checkpointLocation: ck });
+  t.after(() => streams.stopAll());
+  const err = await expectCode(() => readStream.memory(mem).writeStream({ format: "memory" }, { queryName: "sw_two", checkpointLocation: ck }), "STREAM_CONCURRENT_RUN");
+  assert.ok(err.message.includes(ck));
+  await q.stop();
+  const again = await readStream.memory(mem).writeStream({ format: "memory" }, { queryName: "sw_two", checkpointLocation: ck });
+  await again.stop();
+});
 
 /** Files → foreachBatch with availableNow, one file a batch; `during(batchId)` runs inside the sink. */
 async function filesQuery(landing: string, ck: string, during: (batchId: number) => void, trigger = "availableNow") {
