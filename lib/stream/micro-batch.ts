@@ -175,8 +175,9 @@ export class MicroBatchExecution {
       faultPoint("beforeSink", b.id);
       const result = await r.time("addBatch", () => sink.addBatch(b.id, output));
       faultPoint("afterSinkCommit", b.id);
-      await r.time("commitOffsets", () => this.commit(b));
-      return r.finishTrigger({ batchId: b.id, numInputRows, source: { description: source.description, start: b.start, end: b.end, metrics: source.metrics() }, sink: { description: sink.description, result } });
+      const warning = await r.time("commitOffsets", () => this.commit(b));
+      const metrics = { ...source.metrics(), ...(warning ? { commitWarning: warning } : {}) };
+      return r.finishTrigger({ batchId: b.id, numInputRows, source: { description: source.description, start: b.start, end: b.end, metrics }, sink: { description: sink.description, result } });
     } finally {
       await tables.dropAll();
     }
@@ -207,10 +208,20 @@ export class MicroBatchExecution {
     return tables.output;
   }
 
-  /** commits/N: the batch is done (a crash before this re-runs it); then the source may clean up. */
-  private async commit(b: BatchContext): Promise<void> {
+  /**
+   * commits/N, then the source's housekeeping (cleanSource). The batch is committed once commits/N
+   * exists: housekeeping that fails then is a warning, returned for the progress, and the query goes on.
+   */
+  private async commit(b: BatchContext): Promise<string | undefined> {
     this.plan.checkpoint.commits.add(b.id);
-    await this.plan.source.commit(b.end);
+    try {
+      await this.plan.source.commit(b.end);
+      return undefined;
+    } catch (e) {
+      const warning = `Batch ${b.id} committed, but ${this.plan.source.description} could not clean up after it: ${messageOf(e)}. The query goes on; the source tries again after the next batch.`;
+      process.emitWarning(warning, { type: "StreamlabWarning", code: "STREAM_SOURCE_COMMIT_FAILED" });
+      return warning;
+    }
   }
 }
 
