@@ -10,8 +10,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Duck, sqlString } from "../lib/duck";
 import { DeltaTable } from "../lib/delta/table";
-import { loggedFiles, logOffsetOf } from "../lib/sources/file-source-log";
 import { readStream } from "../lib/api/read-stream";
+import { describeCheckpoint } from "../lib/api/inspect";
 import { median, quantile, time } from "./util";
 
 const FILES = 20;
@@ -71,7 +71,8 @@ export async function streamBench(): Promise<void> {
     q.addListener({
       onQueryProgress: ({ progress }) => {
         const committed = Date.now();
-        for (const f of loggedFiles(path.join(ck, "sources", "0"), logOffsetOf(progress.sources[0]!.startOffset), logOffsetOf(progress.sources[0]!.endOffset))) {
+        const batch = describeCheckpoint(ck).find((b) => b.batchId === progress.batchId);
+        for (const f of batch?.sources[0]?.files ?? []) {
           const t = renamedAt.get(path.basename(f.path));
           if (t !== undefined) latencies.push(committed - t);
         }

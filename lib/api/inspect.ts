@@ -1,7 +1,8 @@
-/** Looking inside a checkpoint folder (for notebooks and debugging): batches, their offsets, commits and files. */
+/** Looking inside a checkpoint folder (for notebooks, the main job's figures and debugging): batches, their offsets, commits and files. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loggedFiles, logOffsetOf } from "../sources/file-source-log";
+import { Checkpoint, type BatchDescriber, type RecordedBatch } from "../stream/checkpoint";
+import { FileSourceLog } from "../sources/file-source-log";
 
 export interface CheckpointBatch {
   batchId: number;
@@ -9,26 +10,35 @@ export interface CheckpointBatch {
   endOffset: string;
   /** commits/N exists. */
   committed: boolean;
-  /** For file sources: the files the batch read (sources/0). */
+  /** For file sources: the names of the files the batch read. */
   files: string[];
+}
+
+/**
+ * Readers of each source's own log, by what the checkpoint's metadata says the query read: a file
+ * source (FileStreamSource's identity "files:…") describes its batches from its log; other
+ * sources keep no per-batch log to read without the source itself.
+ */
+function sourceLogs(ck: Checkpoint): (BatchDescriber | undefined)[] {
+  const sources = ck.readMetadata()?.shape?.sources ?? [];
+  return sources.map((identity, i) => (identity.startsWith("files:") ? new FileSourceLog(ck.sourceDir(i)) : undefined));
+}
+
+/** Checkpoint.batches() of the checkpoint at `dir`, each file source describing its batches (files with size and modification time). */
+export function describeCheckpoint(dir: string): RecordedBatch[] {
+  if (!fs.existsSync(dir)) return [];
+  const ck = Checkpoint.inspect(dir);
+  return ck.batches(sourceLogs(ck));
 }
 
 /** One row per batch in offsets/, with its commit status and (file source) files. */
 export function checkpointBatches(dir: string): CheckpointBatch[] {
-  const offsets = path.join(dir, "offsets");
-  if (!fs.existsSync(offsets)) return [];
-  const ids = fs.readdirSync(offsets).filter((f) => /^\d+$/.test(f)).map(Number).sort((a, b) => a - b);
-  let prevLog = -1;
-  return ids.map((batchId) => {
-    const endOffset = fs.readFileSync(path.join(offsets, String(batchId)), "utf8").split("\n")[2] ?? "";
-    let files: string[] = [];
-    if (/"logOffset":/.test(endOffset)) {
-      const end = logOffsetOf(endOffset);
-      files = loggedFiles(path.join(dir, "sources", "0"), prevLog, end).map((f) => path.basename(f.path));
-      prevLog = end;
-    }
-    return { batchId, endOffset, committed: fs.existsSync(path.join(dir, "commits", String(batchId))), files };
-  });
+  return describeCheckpoint(dir).map((b) => ({
+    batchId: b.batchId,
+    endOffset: b.offsets[0] ?? "",
+    committed: b.committed,
+    files: (b.sources[0]?.files ?? []).map((f) => path.basename(f.path)),
+  }));
 }
 
 /** Every file under a checkpoint folder with its size: the layout Spark users know. */

@@ -21,7 +21,9 @@ import { streams } from "../stream/manager";
 import { MemorySink } from "../sinks/memory-sink";
 import { toSink, type SinkSpec } from "./sinks";
 import type { Sink } from "../stream/sink";
-import { StreamingQuery } from "../stream/micro-batch";
+import { StreamingQuery } from "../stream/query";
+import type { Clock } from "../stream/clock";
+import type { StreamingQueryListener } from "../stream/listener";
 import { dropStep, renameStep, selectStep, sqlStep, whereStep, withColumnStep, type TransformStep } from "../stream/transform";
 import { parseTrigger, type TriggerSpec } from "../stream/trigger";
 
@@ -35,6 +37,10 @@ export interface WriteStreamOptions {
   /** How often an idle query looks for new data, ms (default 100). */
   pollIntervalMs?: number;
   duck?: Duck;
+  /** This query's listeners, registered before it starts, so they see onQueryStarted (addListener() on the returned query comes too late for it). */
+  listeners?: StreamingQueryListener[];
+  /** The clock the query's triggers follow (default: the system clock); tests pass a ManualClock. */
+  clock?: Clock;
 }
 
 /**
@@ -115,7 +121,16 @@ export class StreamFrame {
         hint: "The checkpoint is what makes a restart continue where the query stopped.",
       });
     }
-    const q = new StreamingQuery(this.makeSource(), [...this.steps], s, { checkpointLocation, trigger: parseTrigger(options.trigger), queryName, outputMode, pollIntervalMs: options.pollIntervalMs, duck: options.duck }, streams.bus);
+    const q = new StreamingQuery(this.makeSource(), [...this.steps], s, {
+      checkpointLocation,
+      trigger: parseTrigger(options.trigger),
+      queryName,
+      outputMode,
+      pollIntervalMs: options.pollIntervalMs,
+      duck: options.duck,
+      listeners: options.listeners,
+      clock: options.clock,
+    }, streams.bus);
     streams.register(q);
     return q.start();
   }

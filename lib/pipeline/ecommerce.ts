@@ -12,8 +12,8 @@ import { writeDelta } from "../delta/write";
 import { dataPath } from "../util/paths";
 import { FileSimulator } from "../sim/index";
 import { connect, describeConnection, startEmbeddedPostgres, type EmbeddedPostgres } from "../sinks/postgres";
-import { loggedFiles, logOffsetOf } from "../sources/file-source-log";
 import { readStream } from "../api/read-stream";
+import { describeCheckpoint } from "../api/inspect";
 import type { StreamingQuery } from "../stream/micro-batch";
 import type { StreamingQueryProgress } from "../stream/progress";
 import { quantile } from "../util/stats";
@@ -57,12 +57,11 @@ export const paths = () => ({
 
 /** Milliseconds from each file's arrival (modification time) to the commit of the batch that read it. */
 function fileLatencies(progress: StreamingQueryProgress[], checkpoint: string): number[] {
+  const batches = new Map(describeCheckpoint(checkpoint).map((b) => [b.batchId, b]));
   const out: number[] = [];
   for (const p of progress) {
     const committed = Date.parse(p.timestamp) + p.durationMs.triggerExecution;
-    for (const f of loggedFiles(path.join(checkpoint, "sources", "0"), logOffsetOf(p.sources[0]!.startOffset), logOffsetOf(p.sources[0]!.endOffset))) {
-      out.push(Math.max(0, committed - f.modificationTime));
-    }
+    for (const f of batches.get(p.batchId)?.sources[0]?.files ?? []) out.push(Math.max(0, committed - f.modificationTime));
   }
   return out;
 }

@@ -16,10 +16,9 @@ import { readBatch } from "./file-reader";
 import { FILE_SOURCE_OPTIONS, type EvolutionMode, type FileSourceOptions, type FileSourceSettings } from "./file-source-options";
 import { applyHints, inferSchema } from "./schema-inference";
 import { SchemaLog } from "./schema-log";
-import { writeFileAtomic } from "../util/atomic-file";
 import { globToRegExp } from "../util/options";
 import { listFiles, type ListedFile } from "../util/file-listing";
-import { logOffsetOf, readLogEntry, type LogEntry } from "./file-source-log";
+import { FileSourceLog, logOffsetOf, type LogEntry } from "./file-source-log";
 import type { OffsetRequest, Source, SourceContext } from "../stream/source";
 
 export { FILE_SOURCE_OPTIONS, type FileFormat, type FileSourceOptions } from "./file-source-options";
@@ -35,6 +34,7 @@ export class FileStreamSource implements Source {
   private schemaLog!: SchemaLog;
   private lastRead = { numMalformed: 0, numRescued: 0, numCorruptFiles: 0, numMissingFiles: 0, badRecordsFile: "" };
   private ctx!: SourceContext;
+  private log!: FileSourceLog;
   /** Files already assigned to a log entry: path → size/mtime seen. */
   private readonly seen = new Map<string, ListedFile>();
   /** Log entries (batches of files) by log id. */
@@ -96,22 +96,20 @@ export class FileStreamSource implements Source {
     this.ctx = ctx;
     this.schemaLog = new SchemaLog(this.options.schemaLocation ?? path.dirname(path.dirname(ctx.dir)));
     this.resolveSchema();
-    // Rebuild what was seen from the source's log (one file per log entry).
-    for (const name of fs.readdirSync(ctx.dir)) {
-      if (!/^\d+$/.test(name)) continue;
-      const id = Number(name);
-      const files = readLogEntry(ctx.dir, id)!;
+    // Rebuild what was seen from the source's log (checked: a damaged log would re-read or skip files).
+    this.log = new FileSourceLog(ctx.dir);
+    for (const [id, files] of this.log.entries()) {
       this.entries.set(id, files);
       for (const f of files) this.seen.set(f.path, f);
-      this.lastLogId = Math.max(this.lastLogId, id);
+      this.lastLogId = id;
     }
-    const baseline = path.join(ctx.dir, "baseline.json");
-    if (fs.existsSync(baseline)) {
-      for (const f of JSON.parse(fs.readFileSync(baseline, "utf8")) as ListedFile[]) this.seen.set(f.path, f);
+    const baseline = this.log.baseline();
+    if (baseline) {
+      for (const f of baseline) this.seen.set(f.path, f);
     } else if (!this.options.includeExistingFiles && this.lastLogId < 0) {
       // First start without existing files: remember what is there now, and never process it.
       const existing = this.list();
-      writeFileAtomic(baseline, JSON.stringify(existing));
+      this.log.writeBaseline(existing);
       for (const f of existing) this.seen.set(f.path, f);
     }
   }
@@ -203,9 +201,9 @@ export class FileStreamSource implements Source {
   }
 
   private addEntry(files: ListedFile[]): number {
+    // Written before the batch's offsets (put-if-absent): a replay reads exactly these files.
+    const entry = this.log.add(this.lastLogId + 1, files);
     const id = ++this.lastLogId;
-    const entry = files.map((f) => ({ ...f, batchId: id }));
-    writeFileAtomic(path.join(this.ctx.dir, String(id)), ["v1", ...entry.map((e) => JSON.stringify(e))].join("\n") + "\n");
     this.entries.set(id, entry);
     for (const f of entry) this.seen.set(f.path, f);
     return id;
@@ -244,15 +242,24 @@ export class FileStreamSource implements Source {
 
   /** The files of log entries (start, end]. */
   filesBetween(start: string | null, end: string): LogEntry[] {
-    const from = logOffsetOf(start);
-    const to = logOffsetOf(end);
     const out: LogEntry[] = [];
-    for (let id = from + 1; id <= to; id++) {
+    for (let id = logOffsetOf(start) + 1; id <= logOffsetOf(end); id++) {
       const e = this.entries.get(id);
-      if (!e) throw new StreamlabError("STREAM_SOURCE_CHANGED", `The file source log has no entry ${id} in ${this.ctx.dir}; the checkpoint is incomplete.`, { hint: "Restore the checkpoint folder, or start the query with a new checkpointLocation." });
+      if (!e) throw this.log.missing(id);
       out.push(...e);
     }
     return out;
+  }
+
+  /** An offset from offsets/N: {"logOffset": n} with entry n in the log (a deleted last entry would skip new files for good). */
+  deserializeOffset(offset: string): { logOffset: number } {
+    const id = logOffsetOf(offset);
+    if (id > this.lastLogId) throw this.log.missing(this.lastLogId + 1);
+    return { logOffset: id };
+  }
+
+  describeBatch(start: string | null, end: string) {
+    return this.log.describeBatch(start, end);
   }
 
   async getBatch(start: string | null, end: string, into: string, batchId: number): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import { rowsSql, type Row } from "../duck";
 import { StreamlabError } from "../errors";
-import type { OffsetRequest, Source, SourceContext } from "../stream/source";
+import type { BatchDescription, OffsetRequest, Source, SourceContext } from "../stream/source";
 
 let counter = 0;
 
@@ -84,6 +84,15 @@ class MemoryStreamReader implements Source {
 
   async commit(): Promise<void> {}
 
+  /** Offsets are row counts: a whole number ≥ 0. */
+  deserializeOffset(offset: string): number {
+    return rowCount(offset);
+  }
+
+  describeBatch(start: string | null, end: string): BatchDescription {
+    return { rows: rowCount(end) - (start === null ? 0 : rowCount(start)) };
+  }
+
   metrics(): Record<string, string> {
     return {};
   }
@@ -96,4 +105,11 @@ class MemoryStreamReader implements Source {
   async close(): Promise<void> {
     if (this.wake) this.stream.offAdd(this.wake);
   }
+}
+
+/** A row-count offset (memory and rate sources), or what is wrong with it. */
+export function rowCount(offset: string): number {
+  const n = Number(offset);
+  if (!/^\d+$/.test(offset) || !Number.isSafeInteger(n)) throw new Error(`an offset of this source is a row count (a whole number ≥ 0), not ${offset}`);
+  return n;
 }

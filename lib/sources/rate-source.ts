@@ -6,10 +6,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { StreamlabError } from "../errors";
-import { writeFileAtomic } from "../util/atomic-file";
+import { createFileExclusive } from "../util/atomic-file";
+import { checkpointCorrupt } from "../stream/checkpoint-errors";
+import { rowCount } from "./memory-source";
 import { parseDuration } from "../util/duration";
 import { normaliseOptions, type OptionSpec } from "../util/options";
-import type { OffsetRequest, Source, SourceContext } from "../stream/source";
+import type { BatchDescription, OffsetRequest, Source, SourceContext } from "../stream/source";
 
 export interface RateSourceOptions {
   rowsPerSecond?: number;
@@ -51,11 +53,18 @@ export class RateSource implements Source {
   async open(ctx: SourceContext): Promise<void> {
     this.ctx = ctx;
     const file = path.join(ctx.dir, "metadata");
-    if (fs.existsSync(file)) this.startMs = (JSON.parse(fs.readFileSync(file, "utf8")) as { startTimeMs: number }).startTimeMs;
-    else {
-      this.startMs = Date.now();
-      writeFileAtomic(file, JSON.stringify({ startTimeMs: this.startMs }));
+    if (!fs.existsSync(file)) {
+      // Put-if-absent: a start time already recorded (by a run that got here first) is kept.
+      createFileExclusive(file, JSON.stringify({ startTimeMs: Date.now() }));
     }
+    let start: unknown;
+    try {
+      start = (JSON.parse(fs.readFileSync(file, "utf8")) as { startTimeMs?: unknown } | null)?.startTimeMs;
+    } catch {
+      start = undefined;
+    }
+    if (typeof start !== "number" || !Number.isFinite(start)) throw checkpointCorrupt(file, 'is not the rate source\'s {"startTimeMs": …}');
+    this.startMs = start;
   }
 
   /** Rows due by `elapsedMs` after the start: the integral of the (ramping) rate. */
@@ -87,6 +96,15 @@ export class RateSource implements Source {
   }
 
   async commit(): Promise<void> {}
+
+  /** Offsets are row counts: a whole number ≥ 0. */
+  deserializeOffset(offset: string): number {
+    return rowCount(offset);
+  }
+
+  describeBatch(start: string | null, end: string): BatchDescription {
+    return { rows: rowCount(end) - (start === null ? 0 : rowCount(start)) };
+  }
 
   metrics(): Record<string, string> {
     return {};

@@ -1,12 +1,11 @@
 /**
  * Auto Loader's schema location: the source's schema as numbered versions (`_schemas/0`,
  * `_schemas/1`, …), so a restarted query reads with the schema it last had, and every evolution
- * is recorded with its reason.
+ * is recorded with its reason. Versions are created put-if-absent and checked when read.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import type { StructType } from "../delta/schema";
-import { writeFileAtomic } from "../util/atomic-file";
+import { BatchLog } from "../stream/batch-log";
 
 export interface SchemaVersion {
   version: number;
@@ -16,15 +15,13 @@ export interface SchemaVersion {
   createdAt: string;
 }
 
-export class SchemaLog {
-  readonly dir: string;
+export class SchemaLog extends BatchLog {
   constructor(schemaLocation: string) {
-    this.dir = path.join(path.resolve(schemaLocation), "_schemas");
+    super(path.join(path.resolve(schemaLocation), "_schemas"), { log: "schema log", unit: "schema version" });
   }
 
   versions(): number[] {
-    if (!fs.existsSync(this.dir)) return [];
-    return fs.readdirSync(this.dir).filter((f) => /^\d+$/.test(f)).map(Number).sort((a, b) => a - b);
+    return this.batchIds();
   }
 
   latest(): SchemaVersion | undefined {
@@ -33,16 +30,26 @@ export class SchemaLog {
   }
 
   get(version: number): SchemaVersion {
-    const [, json] = fs.readFileSync(path.join(this.dir, String(version)), "utf8").split("\n");
-    const j = JSON.parse(json!) as { dataSchemaJson: string; reason: string; createdAt: string };
-    return { version, schema: JSON.parse(j.dataSchemaJson) as StructType, reason: j.reason, createdAt: j.createdAt };
+    const text = this.read(version);
+    if (text === undefined) throw this.corrupt(version, "is missing");
+    const [v1, json] = text.split("\n");
+    if (v1 !== "v1") throw this.corrupt(version, text === "" ? "is empty" : 'does not start with the version line "v1"');
+    const j = this.json(version, json, "schema") as { dataSchemaJson?: unknown; reason?: unknown; createdAt?: unknown } | null;
+    if (!j || typeof j.dataSchemaJson !== "string") throw this.corrupt(version, "has no dataSchemaJson");
+    let schema: StructType;
+    try {
+      schema = JSON.parse(j.dataSchemaJson) as StructType;
+    } catch (e) {
+      throw this.corrupt(version, `has a dataSchemaJson that is not JSON (${(e as Error).message})`);
+    }
+    if (!schema || schema.type !== "struct" || !Array.isArray(schema.fields)) throw this.corrupt(version, "has a dataSchemaJson that is not a struct schema");
+    return { version, schema, reason: String(j.reason ?? ""), createdAt: String(j.createdAt ?? "") };
   }
 
   add(schema: StructType, reason: string): SchemaVersion {
-    fs.mkdirSync(this.dir, { recursive: true });
     const version = (this.versions().at(-1) ?? -1) + 1;
     const createdAt = new Date().toISOString();
-    writeFileAtomic(path.join(this.dir, String(version)), `v1\n${JSON.stringify({ dataSchemaJson: JSON.stringify(schema), partitionSchemaJson: '{"type":"struct","fields":[]}', reason, createdAt })}`);
+    this.create(version, `v1\n${JSON.stringify({ dataSchemaJson: JSON.stringify(schema), partitionSchemaJson: '{"type":"struct","fields":[]}', reason, createdAt })}`);
     return { version, schema, reason, createdAt };
   }
 }

@@ -7,7 +7,7 @@ import { rowsSql } from "../duck";
 import { StreamlabError } from "../errors";
 import { rowGenerator, type FeedKind } from "../sim/rows";
 import { checkTimeZone, isoInZone } from "../sim/time";
-import type { OffsetRequest, Source, SourceContext } from "../stream/source";
+import type { BatchDescription, OffsetRequest, Source, SourceContext } from "../stream/source";
 
 export interface SimulatorSourceOptions {
   kind?: FeedKind;
@@ -77,6 +77,18 @@ export class SimulatorSource implements Source {
   }
 
   async commit(): Promise<void> {}
+
+  /** Offsets are {"cycle": n, "at": ms}: the cycle number and its time, which a replay regenerates from. */
+  deserializeOffset(offset: string): CycleOffset {
+    const o = JSON.parse(offset) as Partial<CycleOffset> | null;
+    if (!o || !Number.isInteger(o.cycle) || o.cycle! < 0 || typeof o.at !== "number") throw new Error(`a simulator offset is {"cycle": n, "at": ms}, not ${offset}`);
+    return o as CycleOffset;
+  }
+
+  describeBatch(start: string | null, end: string): BatchDescription {
+    const from = start === null ? 0 : this.deserializeOffset(start).cycle;
+    return { rows: (this.deserializeOffset(end).cycle - from) * this.rows };
+  }
 
   metrics(): Record<string, string> {
     return {};

@@ -1,10 +1,11 @@
 /** The micro-batch streaming engine: queries, triggers, progress, listeners and checkpoints, and the Source / Sink contracts. */
-export { StreamingQuery } from "./micro-batch";
+export { StreamingQuery, type QueryOptions } from "./query";
+export { ManualClock, systemClock, type Clock } from "./clock";
 export { streams, StreamingQueryManager } from "./manager";
 export { parseTrigger, type Trigger, type TriggerSpec } from "./trigger";
 export type { StreamingQueryProgress, StreamingQueryStatus } from "./progress";
 export type { StreamingQueryListener } from "./listener";
-export { Checkpoint } from "./checkpoint";
+export { Checkpoint, type RecordedBatch } from "./checkpoint";
 export type { TransformStep, TransformContext } from "./transform";
-export type { Source, SourceContext, OffsetRequest } from "./source";
+export type { Source, SourceContext, OffsetRequest, BatchDescription } from "./source";
 export type { Sink, SinkContext, SinkResult, OutputMode } from "./sink";

@@ -1,7 +1,7 @@
 /** StreamingQueryManager: the queries active in this process, and listeners for all of them. */
 import { StreamlabError } from "../errors";
 import { ListenerBus, type StreamingQueryListener } from "./listener";
-import type { StreamingQuery } from "./micro-batch";
+import type { StreamingQuery } from "./query";
 
 export class StreamingQueryManager {
   readonly bus = new ListenerBus();

@@ -1,308 +1,251 @@
 /**
- * MicroBatchExecution and StreamingQuery: the loop that runs a query. For each batch it asks the
- * source for the next end offset, writes offsets/N (the write-ahead log), materialises the
- * batch, applies the transformations, hands the result to the sink, and only then writes
- * commits/N. On restart an offsets entry without its commit is re-run with the same offsets, and
- * the sink recognises the batch id — so a crash at any point neither loses nor duplicates a row.
+ * MicroBatchExecution: the loop that runs a query. For each batch it asks the source for the next
+ * end offset, writes offsets/N (the write-ahead log), materialises the batch, applies the
+ * transformations, hands the result to the sink, and only then writes commits/N. On restart an
+ * offsets entry without its commit is re-run with the same offsets, and the sink recognises the
+ * batch id — so a crash at any point neither loses nor duplicates a row.
  */
-import * as crypto from "node:crypto";
-import { duck as sharedDuck, type Duck } from "../duck";
-import { StreamlabError, isStreamlabError, messageOf } from "../errors";
-import type { Sink, OutputMode } from "./sink";
-import type { Source } from "./source";
+import { isStreamlabError, messageOf } from "../errors";
+import type { Duck } from "../duck";
 import { faultPoint } from "../util/fault";
-import { Checkpoint } from "./checkpoint";
-import { ListenerBus, type StreamingQueryListener } from "./listener";
-import { offsetValue, rate, type StreamingQueryProgress, type StreamingQueryStatus } from "./progress";
+import type { Checkpoint } from "./checkpoint";
+import { checkpointCorrupt } from "./checkpoint-errors";
+import type { Clock } from "./clock";
+import type { StreamingQueryProgress } from "./progress";
+import type { ProgressReporter } from "./progress-reporter";
+import type { Sink } from "./sink";
+import type { OffsetRequest, Source } from "./source";
 import { describeTrigger, type Trigger } from "./trigger";
 import type { TransformContext, TransformStep } from "./transform";
 
-export interface QueryOptions {
-  checkpointLocation: string;
+export { StreamingQuery, type QueryOptions } from "./query";
+
+/** What the execution runs, and what it runs with. */
+export interface ExecutionPlan {
+  source: Source;
+  steps: TransformStep[];
+  sink: Sink;
   trigger: Trigger;
-  queryName?: string;
-  outputMode: OutputMode;
-  /** How often an idle query looks for new data (ms). Default 100. */
-  pollIntervalMs?: number;
-  duck?: Duck;
+  /** How often an idle query with the default trigger looks for new data (ms). */
+  pollIntervalMs: number;
+  checkpoint: Checkpoint;
+  duck: Duck;
+  clock: Clock;
+  reporter: ProgressReporter;
+  /** Prefix of the batch's temporary tables, unique per query in this process. */
+  tablePrefix: string;
 }
 
-let queryCounter = 0;
-const RECENT = 100;
+/** What the loop tells its StreamingQuery. */
+export interface ExecutionEvents {
+  progress(p: StreamingQueryProgress): void;
+  /** The query found no new data (once per stretch of idleness). */
+  idle(): void;
+  /** Offset check number `check` found nothing new: all data available when it began is committed. */
+  caughtUp(check: number): void;
+}
 
-export class StreamingQuery {
-  /** Stable across restarts: stored in the checkpoint's metadata. */
-  id = "";
-  /** New for each start. */
-  readonly runId = crypto.randomUUID();
-  readonly name: string;
-  readonly recentProgress: StreamingQueryProgress[] = [];
-  exception: StreamlabError | undefined;
-  status: StreamingQueryStatus = { message: "Initializing", isDataAvailable: false, isTriggerActive: false };
-  /** This query's own listeners (the manager's bus has the ones for all queries). */
-  private readonly listeners = new ListenerBus();
+/** One micro-batch: its id and offsets. `replay`: offsets/N was written by an earlier run that did not commit. */
+export interface BatchContext {
+  id: number;
+  start: string | null;
+  end: string;
+  replay: boolean;
+}
+
+/** Where a run starts: the next batch id, the offset it starts from, and an uncommitted batch to re-run. */
+interface StartPoint {
+  batchId: number;
+  start: string | null;
+  pending?: string;
+}
+
+export class MicroBatchExecution {
+  /** Offset checks begun so far; processAllAvailable() waits for one begun after it was called. */
+  checks = 0;
   private stopping = false;
-  private active = false;
-  private wakeUp?: () => void;
-  private terminated!: Promise<void>;
-  private drainWaiters: { since: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private duck!: Duck;
-  private checkpoint!: Checkpoint;
-  private readonly seq = ++queryCounter;
+  private sleeping?: AbortController;
 
   constructor(
-    readonly source: Source,
-    readonly steps: TransformStep[],
-    readonly sink: Sink,
-    readonly options: QueryOptions,
-    private readonly bus: ListenerBus,
-  ) {
-    this.name = options.queryName ?? `query-${this.seq}`;
-  }
+    private readonly plan: ExecutionPlan,
+    private readonly events: ExecutionEvents,
+  ) {}
 
-  get lastProgress(): StreamingQueryProgress | undefined {
-    return this.recentProgress.at(-1);
-  }
-
-  get isActive(): boolean {
-    return this.active;
-  }
-
-  get trigger(): Trigger {
-    return this.options.trigger;
-  }
-
-  /** Listens to this query's events only. */
-  addListener(l: StreamingQueryListener): this {
-    this.listeners.add(l);
-    return this;
-  }
-
-  private post<K extends keyof StreamingQueryListener>(kind: K, event: Parameters<NonNullable<StreamingQueryListener[K]>>[0]): void {
-    this.bus.post(kind, event);
-    this.listeners.post(kind, event);
-  }
-
-  /** Opens the checkpoint, source and sink; the loop then runs in the background. */
-  async start(): Promise<this> {
-    this.duck = this.options.duck ?? (await (await sharedDuck()).fork());
-    this.checkpoint = new Checkpoint(this.options.checkpointLocation);
-    const meta = this.checkpoint.metadata({ sources: [this.source.identity], sink: this.sink.identity });
-    this.id = meta.id;
-    await this.source.open({ duck: this.duck, dir: this.checkpoint.sourceDir(0), queryId: this.id, queryName: this.name });
-    await this.sink.open({
-      duck: this.duck,
-      queryId: this.id,
-      queryName: this.name,
-      outputMode: this.options.outputMode,
-      reportStatus: (message) => {
-        this.status = { ...this.status, message };
-      },
-    });
-    // New data starts a batch at once only with the default trigger; processingTime keeps its schedule.
-    this.source.onData?.(() => {
-      if (this.options.trigger.kind === "default") this.wakeUp?.();
-    });
-    this.active = true;
-    this.post("onQueryStarted", { id: this.id, runId: this.runId, name: this.name, timestamp: new Date().toISOString() });
-    this.terminated = this.run();
-    return this;
-  }
-
-  /** Waits for the query to end; `timeoutMs` returns false when it is still running then. Rejects with its exception. */
-  async awaitTermination(timeoutMs?: number): Promise<boolean> {
-    const done = this.terminated.then(() => true);
-    const result = timeoutMs === undefined ? await done : await Promise.race([done, new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref())]);
-    if (this.exception) throw this.exception;
-    return result;
-  }
-
-  /** Resolves once every piece of data available now has been processed and committed. */
-  processAllAvailable(): Promise<void> {
-    if (!this.active) return this.exception ? Promise.reject(this.exception) : Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.drainWaiters.push({ since: Date.now(), resolve, reject });
-      if (this.options.trigger.kind === "default") this.wakeUp?.();
-    });
-  }
-
-  /** Stops after the batch in progress (if any) has committed: never leaves a half-committed batch. */
-  async stop(): Promise<void> {
+  /** Ends the loop after the batch in progress (if any) has committed. */
+  stop(): void {
     this.stopping = true;
-    this.wakeUp?.();
-    await this.terminated;
+    this.wake();
   }
 
-  /** Sleeps until `ms` pass, new data is announced, or stop() is called. */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.wakeUp = undefined;
-        resolve();
-      }, Math.max(0, ms));
-      this.wakeUp = () => {
-        clearTimeout(t);
-        this.wakeUp = undefined;
-        resolve();
-      };
-    });
+  /** Ends a sleep between triggers early (new data, a drain request, stop). */
+  wake(): void {
+    this.sleeping?.abort();
   }
 
-  private async run(): Promise<void> {
-    const trigger = this.options.trigger;
-    const poll = this.options.pollIntervalMs ?? 100;
-    const ck = this.checkpoint;
-    // The first batch of a run has no previous trigger: its input rate is reported as 0, as in Spark.
-    let lastTriggerStart: number | undefined;
+  private async sleep(ms: number): Promise<void> {
+    const ctl = (this.sleeping = new AbortController());
+    await this.plan.clock.sleep(ms, ctl.signal);
+    this.sleeping = undefined;
+  }
+
+  /** Runs until stopped, or until the trigger's data is done (once, availableNow); throws what failed the query. */
+  async run(): Promise<void> {
+    const { source, trigger, reporter: r, clock } = this.plan;
+    let { batchId, start, pending } = this.recover();
+    // availableNow: the end is what is there now, captured once (an uncommitted batch is part of it).
+    const cap = trigger.kind === "availableNow" ? await source.latestOffset(pending ?? start, { planAll: true }) : undefined;
+    const request: OffsetRequest = trigger.kind === "once" ? { unlimited: true } : trigger.kind === "availableNow" ? { cap } : {};
     let idlePosted = false;
-    try {
-      // Recovery: the last committed batch, and an offsets entry written after it (a batch to re-run).
-      const lastCommit = ck.commits.latest();
-      let batchId = lastCommit === undefined ? 0 : lastCommit + 1;
-      let start: string | null = lastCommit === undefined ? null : ck.offsets.get(lastCommit)?.offsets[0] ?? null;
-      if (lastCommit !== undefined && !ck.offsets.has(lastCommit)) {
-        throw new StreamlabError("STREAM_CHECKPOINT_MISMATCH", `The checkpoint at ${ck.dir} has commits/${lastCommit} but no offsets/${lastCommit}.`, { hint: "The checkpoint is damaged; restore it or use a new checkpointLocation." });
+    while (!this.stopping) {
+      const triggerStart = r.startTrigger();
+      r.updateStatus(`Getting offsets from ${source.description}`, false, true);
+      const check = ++this.checks;
+      const end = pending ?? (await r.time("latestOffset", () => source.latestOffset(start, request)));
+      if (end === null || end === start) {
+        this.events.caughtUp(check);
+        if (trigger.kind === "once" || trigger.kind === "availableNow") break;
+        r.updateStatus("Waiting for data to arrive", false, false);
+        if (!idlePosted) this.events.idle();
+        idlePosted = true;
+        // processingTime keeps its schedule while idle; the default trigger polls.
+        await this.sleep(trigger.kind === "processingTime" ? trigger.intervalMs - ((clock.now() - triggerStart) % trigger.intervalMs) : this.plan.pollIntervalMs);
+        continue;
       }
-      const pending = ck.offsets.get(batchId);
-      ck.offsets.purgeAfter(batchId);
-      let cap: string | null | undefined;
-      if (trigger.kind === "availableNow") cap = await this.source.latestOffset(pending ? pending.offsets[0]! : start, { planAll: true });
-      let replay = pending?.offsets[0] ?? undefined;
-
-      while (!this.stopping) {
-        const triggerStart = Date.now();
-        this.status = { message: `Getting offsets from ${this.source.description}`, isDataAvailable: false, isTriggerActive: true };
-        const checkStarted = Date.now();
-        const t0 = performance.now();
-        const end = replay ?? (await this.source.latestOffset(start, trigger.kind === "once" ? { unlimited: true } : trigger.kind === "availableNow" ? { cap } : {}));
-        const latestOffsetMs = performance.now() - t0;
-        if (end === null || end === start) {
-          // Nothing new. Everything available when a processAllAvailable() began is now committed.
-          for (const w of this.drainWaiters.filter((d) => d.since <= checkStarted)) w.resolve();
-          this.drainWaiters = this.drainWaiters.filter((d) => d.since > checkStarted);
-          if (trigger.kind === "once" || trigger.kind === "availableNow") break;
-          this.status = { message: "Waiting for data to arrive", isDataAvailable: false, isTriggerActive: false };
-          if (!idlePosted) {
-            this.post("onQueryIdle", { id: this.id, runId: this.runId, timestamp: new Date().toISOString() });
-            idlePosted = true;
-          }
-          await this.sleep(trigger.kind === "processingTime" ? trigger.intervalMs - ((Date.now() - triggerStart) % trigger.intervalMs) : poll);
-          continue;
-        }
-        idlePosted = false;
-        this.status = { message: "Processing new data", isDataAvailable: true, isTriggerActive: true };
-        const progress = await this.runBatch(batchId, start, end, replay !== undefined, latestOffsetMs, triggerStart, lastTriggerStart);
-        replay = undefined;
-        lastTriggerStart = triggerStart;
-        start = end;
-        batchId++;
-        this.recentProgress.push(progress);
-        if (this.recentProgress.length > RECENT) this.recentProgress.shift();
-        this.post("onQueryProgress", { progress });
-        if (trigger.kind === "once") break;
-        if (trigger.kind === "processingTime") {
-          // The next batch starts on the interval; an overrunning batch is followed at once.
-          const wait = triggerStart + trigger.intervalMs - Date.now();
-          if (wait > 0 && !this.stopping) await this.sleep(wait);
-        }
+      idlePosted = false;
+      r.updateStatus("Processing new data", true, true);
+      this.events.progress(await this.runBatch({ id: batchId, start, end, replay: pending !== undefined }));
+      pending = undefined;
+      start = end;
+      batchId++;
+      if (trigger.kind === "once") break;
+      if (trigger.kind === "processingTime") {
+        // The next batch starts on the interval; an overrunning batch is followed at once.
+        const wait = triggerStart + trigger.intervalMs - clock.now();
+        if (wait > 0 && !this.stopping) await this.sleep(wait);
       }
-    } catch (e) {
-      this.exception = isStreamlabError(e) ? e : new StreamlabError("STREAM_QUERY_FAILED", `Query ${this.name} failed: ${messageOf(e)}`, { cause: e });
-    } finally {
-      this.active = false;
-      this.status = { message: this.exception ? `Terminated with exception: ${this.exception.message}` : "Stopped", isDataAvailable: false, isTriggerActive: false };
-      for (const w of this.drainWaiters) (this.exception ? w.reject(this.exception) : w.resolve());
-      this.drainWaiters = [];
-      await this.source.close().catch(() => {});
-      await this.sink.close().catch(() => {});
-      if (!this.options.duck) this.duck.close();
-      this.post("onQueryTerminated", { id: this.id, runId: this.runId, exception: this.exception?.message ?? null, errorCode: this.exception?.code ?? null });
     }
   }
 
-  private async runBatch(batchId: number, start: string | null, end: string, replay: boolean, latestOffsetMs: number, triggerStart: number, lastTriggerStart: number | undefined): Promise<StreamingQueryProgress> {
-    const ck = this.checkpoint;
-    const timings = { latestOffset: Math.round(latestOffsetMs), getBatch: 0, queryPlanning: 0, addBatch: 0, walCommit: 0, commitOffsets: 0, triggerExecution: 0 };
-    const tick = () => performance.now();
-    faultPoint("beforeOffsets", batchId);
-    let t = tick();
-    if (!replay) {
-      // The write-ahead log: which input batch N is, decided before it runs.
-      ck.offsets.add(batchId, { metadata: { batchWatermarkMs: 0, batchTimestampMs: triggerStart, conf: { trigger: describeTrigger(this.options.trigger) } }, offsets: [end] });
+  /**
+   * Spark's populateStartOffsets: the last committed batch gives the start offset; an offsets entry
+   * after it is a batch that did not commit, re-run with the same offsets (read, never rewritten).
+   */
+  private recover(): StartPoint {
+    const ck = this.plan.checkpoint;
+    const lastCommit = ck.commits.latestBatchId();
+    if (lastCommit === undefined) {
+      ck.offsets.purgeAfter(0);
+      return { batchId: 0, start: null, pending: this.offsetOf(0) };
     }
-    timings.walCommit = Math.round(tick() - t);
-    faultPoint("afterOffsets", batchId);
+    ck.commits.get(lastCommit); // checked: a damaged commit is reported, not taken on trust
+    if (!ck.offsets.has(lastCommit)) throw checkpointCorrupt(ck.offsets.file(lastCommit), `is missing, though ${ck.commits.file(lastCommit)} says batch ${lastCommit} committed`);
+    const batchId = lastCommit + 1;
+    // Entries after the uncommitted batch cannot be ours (one batch is planned at a time): drop them.
+    ck.offsets.purgeAfter(batchId);
+    return { batchId, start: this.offsetOf(lastCommit) ?? null, pending: this.offsetOf(batchId) };
+  }
 
-    const temps: string[] = [];
-    const input = `__sl_q${this.seq}_batch_${batchId}`;
-    const output = `__sl_q${this.seq}_out_${batchId}`;
-    temps.push(input, output);
+  /** The source's offset in offsets/N (undefined without the entry), checked by the source. */
+  private offsetOf(batchId: number): string | undefined {
+    const { checkpoint: ck, source } = this.plan;
+    const seq = ck.offsets.get(batchId);
+    if (!seq) return undefined;
+    const file = ck.offsets.file(batchId);
+    if (seq.offsets.length !== 1) throw checkpointCorrupt(file, `has ${seq.offsets.length} source offsets; this query has 1 source`);
+    const offset = seq.offsets[0];
+    if (offset === null || offset === undefined) throw checkpointCorrupt(file, "has no offset for the source");
     try {
-      t = tick();
-      await this.source.getBatch(start, end, input, batchId);
-      const numInputRows = Number(await this.duck.value(`SELECT count(*) FROM ${input}`));
-      timings.getBatch = Math.round(tick() - t);
-
-      t = tick();
-      const ctx: TransformContext = {
-        duck: this.duck,
-        batchId,
-        stateDir: (op) => ck.stateDir(op),
-        watermarkMs: 0,
-        temp: (name) => {
-          temps.push(name);
-          return name;
-        },
-      };
-      let sql = `SELECT * FROM ${input}`;
-      for (const step of this.steps) sql = await step.apply(sql, ctx);
-      // Materialised once: the sink may read it several times, and SQL errors surface here, before any write.
-      // Without transformations the input table already is the output.
-      const out = this.steps.length === 0 ? input : output;
-      if (out === output) await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${output} AS ${sql}`);
-      timings.queryPlanning = Math.round(tick() - t);
-
-      t = tick();
-      faultPoint("beforeSink", batchId);
-      const result = await this.sink.addBatch(batchId, out);
-      timings.addBatch = Math.round(tick() - t);
-      faultPoint("afterSinkCommit", batchId);
-
-      t = tick();
-      ck.commits.add(batchId, 0);
-      await this.source.commit(end);
-      timings.commitOffsets = Math.round(tick() - t);
-      timings.triggerExecution = Date.now() - triggerStart;
-      const sinceLast = lastTriggerStart === undefined ? 0 : triggerStart - lastTriggerStart;
-      return {
-        id: this.id,
-        runId: this.runId,
-        name: this.name,
-        timestamp: new Date(triggerStart).toISOString(),
-        batchId,
-        batchDuration: timings.triggerExecution,
-        numInputRows,
-        inputRowsPerSecond: rate(numInputRows, sinceLast),
-        processedRowsPerSecond: rate(numInputRows, timings.triggerExecution),
-        durationMs: timings,
-        eventTime: {},
-        stateOperators: [],
-        sources: [
-          {
-            description: this.source.description,
-            startOffset: offsetValue(start),
-            endOffset: offsetValue(end),
-            latestOffset: offsetValue(end),
-            numInputRows,
-            inputRowsPerSecond: rate(numInputRows, sinceLast),
-            processedRowsPerSecond: rate(numInputRows, timings.triggerExecution),
-            metrics: this.source.metrics(),
-          },
-        ],
-        sink: { description: this.sink.description, numOutputRows: result.numOutputRows, metrics: result.metrics ?? {} },
-      };
-    } finally {
-      for (const name of temps) await this.duck.run(`DROP TABLE IF EXISTS ${name}`).catch(() => {});
+      source.deserializeOffset?.(offset);
+    } catch (e) {
+      if (isStreamlabError(e, "STREAM_CHECKPOINT_CORRUPT")) throw e;
+      throw checkpointCorrupt(file, `holds the offset ${offset}, which is not one ${source.description} writes (${messageOf(e)})`);
     }
+    return offset;
+  }
+
+  private async runBatch(b: BatchContext): Promise<StreamingQueryProgress> {
+    const { source, sink, reporter: r } = this.plan;
+    faultPoint("beforeOffsets", b.id);
+    if (!b.replay) await r.time("walCommit", () => this.writeOffsets(b));
+    faultPoint("afterOffsets", b.id);
+    const tables = new BatchTables(this.plan.duck, `${this.plan.tablePrefix}_${b.id}`);
+    try {
+      const numInputRows = await r.time("getBatch", () => this.getBatch(b, tables.input));
+      const output = await r.time("queryPlanning", () => this.transform(b, tables));
+      faultPoint("beforeSink", b.id);
+      const result = await r.time("addBatch", () => sink.addBatch(b.id, output));
+      faultPoint("afterSinkCommit", b.id);
+      const warning = await r.time("commitOffsets", () => this.commit(b));
+      const metrics = { ...source.metrics(), ...(warning ? { commitWarning: warning } : {}) };
+      return r.finishTrigger({ batchId: b.id, numInputRows, source: { description: source.description, start: b.start, end: b.end, metrics }, sink: { description: sink.description, result } });
+    } finally {
+      await tables.dropAll();
+    }
+  }
+
+  /** The write-ahead log: which input batch N is, decided before it runs (put-if-absent). */
+  private writeOffsets(b: BatchContext): void {
+    const metadata = { batchWatermarkMs: 0, batchTimestampMs: this.plan.clock.now(), conf: { trigger: describeTrigger(this.plan.trigger) } };
+    this.plan.checkpoint.offsets.add(b.id, { metadata, offsets: [b.end] });
+  }
+
+  /** Materialises the source's rows (start, end] into `into`; returns how many there are. */
+  private async getBatch(b: BatchContext, into: string): Promise<number> {
+    await this.plan.source.getBatch(b.start, b.end, into, b.id);
+    return Number(await this.plan.duck.value(`SELECT count(*) FROM ${into}`));
+  }
+
+  /** Applies the steps; returns the table the sink reads. */
+  private async transform(b: BatchContext, tables: BatchTables): Promise<string> {
+    const { steps, duck, checkpoint } = this.plan;
+    // Without transformations the input table already is the output.
+    if (steps.length === 0) return tables.input;
+    const ctx: TransformContext = { duck, batchId: b.id, stateDir: (op) => checkpoint.stateDir(op), temp: (name) => tables.add(name) };
+    let sql = `SELECT * FROM ${tables.input}`;
+    for (const step of steps) sql = await step.apply(sql, ctx);
+    // Materialised once: the sink may read it several times, and SQL errors surface here, before any write.
+    await duck.run(`CREATE OR REPLACE TEMP TABLE ${tables.output} AS ${sql}`);
+    return tables.output;
+  }
+
+  /**
+   * commits/N, then the source's housekeeping (cleanSource). The batch is committed once commits/N
+   * exists: housekeeping that fails then is a warning, returned for the progress, and the query goes on.
+   */
+  private async commit(b: BatchContext): Promise<string | undefined> {
+    this.plan.checkpoint.commits.add(b.id);
+    try {
+      await this.plan.source.commit(b.end);
+      return undefined;
+    } catch (e) {
+      const warning = `Batch ${b.id} committed, but ${this.plan.source.description} could not clean up after it: ${messageOf(e)}. The query goes on; the source tries again after the next batch.`;
+      process.emitWarning(warning, { type: "StreamlabWarning", code: "STREAM_SOURCE_COMMIT_FAILED" });
+      return warning;
+    }
+  }
+}
+
+/** The temporary tables of one batch, dropped when it is done. */
+class BatchTables {
+  private readonly names: string[];
+  readonly input: string;
+  readonly output: string;
+
+  constructor(
+    private readonly duck: Duck,
+    prefix: string,
+  ) {
+    this.input = `${prefix}_in`;
+    this.output = `${prefix}_out`;
+    this.names = [this.input, this.output];
+  }
+
+  add(name: string): string {
+    this.names.push(name);
+    return name;
+  }
+
+  async dropAll(): Promise<void> {
+    for (const name of this.names) await this.duck.run(`DROP TABLE IF EXISTS ${name}`).catch(() => {});
   }
 }

@@ -1,9 +1,8 @@
 /** OffsetSeqLog: checkpoint/offsets/N, the write-ahead log of what each batch reads (written before it runs). */
-import * as path from "node:path";
-import { StreamlabError } from "../errors";
 import { BatchLog } from "./batch-log";
 
 export interface OffsetSeqMetadata {
+  /** Spark writes the batch's event-time watermark here; Streamlab has no watermark yet, so it is always 0. */
   batchWatermarkMs: number;
   batchTimestampMs: number;
   conf: Record<string, string>;
@@ -15,20 +14,29 @@ export interface OffsetSeq {
   offsets: (string | null)[];
 }
 
-/** offsets/N in Spark's format: "v1", the batch metadata, then one line per source offset. */
+/** offsets/N in Spark's format: "v1", the batch metadata, then one line per source offset ("-" for none). */
 export class OffsetSeqLog extends BatchLog {
-  add(batchId: number, seq: OffsetSeq): void {
-    this.write(batchId, ["v1", JSON.stringify(seq.metadata), ...seq.offsets.map((o) => o ?? "-")].join("\n"));
+  constructor(dir: string) {
+    super(dir, { log: "offsets log", unit: "batch" });
   }
 
+  /** Writes offsets/N put-if-absent: another writer's entry stops the query with STREAM_CONCURRENT_RUN. */
+  add(batchId: number, seq: OffsetSeq): void {
+    this.create(batchId, ["v1", JSON.stringify(seq.metadata), ...seq.offsets.map((o) => o ?? "-")].join("\n"));
+  }
+
+  /** offsets/N, checked: a damaged entry is STREAM_CHECKPOINT_CORRUPT, never a guess. */
   get(batchId: number): OffsetSeq | undefined {
     const text = this.read(batchId);
     if (text === undefined) return undefined;
+    if (text === "") throw this.corrupt(batchId, "is empty");
     const [version, meta, ...offsets] = text.split("\n");
-    if (version !== "v1" || meta === undefined) {
-      throw new StreamlabError("STREAM_CHECKPOINT_MISMATCH", `The offsets log entry ${path.join(this.dir, String(batchId))} is not in a format Streamlab writes.`);
+    if (version !== "v1") throw this.corrupt(batchId, `starts with ${JSON.stringify(version!.slice(0, 20))}, not the version line "v1"`);
+    const m = this.json(batchId, meta, "batch metadata") as Partial<OffsetSeqMetadata> | null;
+    if (!m || typeof m !== "object" || typeof m.batchTimestampMs !== "number" || typeof m.batchWatermarkMs !== "number") {
+      throw this.corrupt(batchId, "has batch metadata without batchTimestampMs and batchWatermarkMs");
     }
-    return { metadata: JSON.parse(meta) as OffsetSeqMetadata, offsets: offsets.map((o) => (o === "-" ? null : o)) };
+    if (offsets.length === 0 || offsets.some((o) => o === "")) throw this.corrupt(batchId, "has an empty source offset line");
+    return { metadata: { conf: {}, ...m } as OffsetSeqMetadata, offsets: offsets.map((o) => (o === "-" ? null : o)) };
   }
 }
-

@@ -25,6 +25,14 @@ export interface OffsetRequest {
   cap?: string | null;
 }
 
+/** What a source says one batch read, from its offsets (shown by checkpoint inspection, used for latency figures). */
+export interface BatchDescription {
+  /** File sources: the files of the batch. */
+  files?: { path: string; size: number; modificationTime: number }[];
+  /** Sources that count rows by offset (memory, rate): how many rows the batch has. */
+  rows?: number;
+}
+
 export interface Source {
   /** Shown in progress (`sources[].description`), e.g. "FileStreamSource[/data/raw/events]". */
   readonly description: string;
@@ -39,6 +47,14 @@ export interface Source {
   commit(end: string): Promise<void>;
   /** Source metrics for progress, e.g. numFilesOutstanding. */
   metrics(): Record<string, string>;
+  /**
+   * Spark's deserializeOffset: checks an offset read back from offsets/N is one this source wrote
+   * and can still serve (after open()); throws what is wrong with it. The engine reports that as a
+   * damaged checkpoint naming the file, instead of replaying or skipping from a wrong offset.
+   */
+  deserializeOffset?(offset: string): unknown;
+  /** What the batch (start, end] read, from the source's own log or offsets; sync and side-effect free. */
+  describeBatch?(start: string | null, end: string): BatchDescription;
   /** Calls `wake` when new data may have arrived (file notifications); optional. */
   onData?(wake: () => void): void;
   close(): Promise<void>;

@@ -1,9 +1,8 @@
 /**
  * Stateless transformations of a stream, compiled to DuckDB SQL over each micro-batch:
  * select / where / withColumn / drop / withColumnRenamed, and raw SQL over the view `batch`.
- * Each step maps the relation so far (SQL) to a new one. Stateful operators (watermarks,
- * windowed aggregation, deduplication) are steps too: they get the batch id and the
- * checkpoint's state folder through the same context.
+ * Each step maps the relation so far (SQL) to a new one. A custom step gets the batch id and the
+ * checkpoint's state folder through its context, for steps that keep state across batches.
  */
 import type { Duck } from "../duck";
 import { sqlIdent } from "../duck";
@@ -13,8 +12,6 @@ export interface TransformContext {
   batchId: number;
   /** The checkpoint's state folder for operator `id` (versioned by batch id), for stateful steps. */
   stateDir(operatorId: number): string;
-  /** Event-time watermark of this batch (ms), for stateful steps. */
-  watermarkMs: number;
   /** Registers a temporary table to drop when the batch is done. */
   temp(name: string): string;
 }

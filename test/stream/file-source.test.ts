@@ -170,3 +170,29 @@ test("a transformation SQL error stops the query without committing; after the f
   const d = await sharedDuck();
   assert.equal(Number(await d.value("SELECT count(*) FROM sqlerr")), 10, "the memory sink's table is visible to the notebook's DuckDB");
 });
+
+test("a cleanSource that cannot move a file after a commit is a warning: the query goes on, nothing is lost", async (t) => {
+  const dir = tmpDir(t);
+  const landing = path.join(dir, "landing");
+  const sim = landFiles(landing, 2, 3);
+  // The archive folder cannot be created: a file stands in its place.
+  const archive = path.join(dir, "archive");
+  fs.writeFileSync(archive, "not a folder");
+  const warnings: Error[] = [];
+  const onWarning = (w: Error) => warnings.push(w);
+  process.on("warning", onWarning);
+  t.after(() => process.off("warning", onWarning));
+  const rows: number[] = [];
+  const q = await files(landing, { cleanSource: "archive", sourceArchiveDir: archive, maxFilesPerTrigger: 1 }).writeStream(
+    { foreachBatch: async (b) => void rows.push(await b.count()) },
+    { queryName: "clean_fail", checkpointLocation: path.join(dir, "ck"), trigger: "availableNow" },
+  );
+  await q.awaitTermination();
+  assert.equal(q.exception, undefined, "the query did not fail");
+  assert.deepEqual(rows, [3, 3], "both batches ran");
+  assert.deepEqual(fs.readdirSync(path.join(dir, "ck", "commits")).sort(), ["0", "1"]);
+  assert.match(q.recentProgress[0]!.sources[0]!.metrics.commitWarning ?? "", /Batch 0 committed, but .* could not clean up/);
+  await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+  assert.ok(warnings.some((w) => (w as Error & { code?: string }).code === "STREAM_SOURCE_COMMIT_FAILED"), "a process warning was emitted");
+  assert.deepEqual(fs.readdirSync(landing).sort(), sim.manifests.map((m) => m.name).sort(), "the files stay where they were");
+});

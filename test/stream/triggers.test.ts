@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { readStream } from "../../lib/api/read-stream";
 import { MemoryStream } from "../../lib/sources/memory-source";
+import { ManualClock } from "../../lib/stream/clock";
 import { DeltaTable } from "../../lib/delta/table";
 import type { StreamingQueryProgress } from "../../lib/stream/progress";
 import { tmpDir } from "../helpers/tmp";
@@ -26,26 +27,35 @@ test("default trigger: a batch as soon as data is available, all of it; idle oth
 test("processingTime: batches start on the interval; an overrunning batch is followed at once", async (t) => {
   const dir = tmpDir(t);
   const mem = new MemoryStream(["id"]);
-  let slow = true;
+  // A manual clock: time moves only when the test (or a batch) moves it, so start times are exact.
+  const t0 = Date.parse("2026-01-01T00:00:00Z");
+  const clock = new ManualClock(t0);
+  mem.addData({ id: 0 });
   const q = await readStream.memory(mem).writeStream(
     {
-      foreachBatch: async (_b, id) => {
-        if (slow && id === 1) await sleep(700);
+      foreachBatch: (_b, id) => {
+        mem.addData({ id: id + 1 }); // data for the next batch arrives during this one
+        if (id === 1) clock.advance(700); // batch 1 runs for 700 ms: longer than the interval
       },
     },
-    { queryName: "t_pt", checkpointLocation: path.join(dir, "ck"), trigger: { processingTime: "300ms" } },
+    { queryName: "t_pt", checkpointLocation: path.join(dir, "ck"), trigger: { processingTime: "300ms" }, clock },
   );
-  const feeder = setInterval(() => mem.addData({ id: mem.size }), 20);
-  while (q.recentProgress.length < 5) await sleep(20);
-  clearInterval(feeder);
-  slow = false;
+  t.after(() => q.stop());
+  // The query sleeps until each tick (300 after batch 0; none after the overrunning batch 1; 1300
+  // after batch 2; 1600 after batch 3); the test moves time to it.
+  for (const tick of [300, 1300, 1600]) {
+    const until = await clock.nextWakeUp();
+    assert.equal(until - t0, tick, "the query sleeps until the next tick");
+    clock.advance(until - clock.now());
+  }
+  assert.equal((await clock.nextWakeUp()) - t0, 1900, "batch 4 ran; the query waits for the next tick");
   await q.stop();
-  const starts = q.recentProgress.map((p) => Date.parse(p.timestamp));
-  const gaps = starts.slice(1).map((s, i) => s - starts[i]!);
-  // Batch 1 ran ~700 ms: batch 2 starts right after it (not on the next 300 ms tick, at 900 ms).
-  assert.ok(gaps[1]! >= 690 && gaps[1]! < 880, `gap after the slow batch: ${gaps[1]}`);
-  // Other batches start on the interval: never sooner, and not a whole extra interval later.
-  for (const g of [gaps[0]!, ...gaps.slice(2)]) assert.ok(g >= 290 && g < 590, `regular gap ${g} ms`);
+  const starts = q.recentProgress.map((p) => Date.parse(p.timestamp) - t0);
+  // On the interval (0, 300); batch 2 right after the slow batch 1 ends (1000, not the 1200 tick); then on the interval from there.
+  assert.deepEqual(starts, [0, 300, 1000, 1300, 1600]);
+  assert.equal(q.recentProgress[1]!.durationMs.addBatch, 700);
+  assert.equal(q.recentProgress[1]!.durationMs.triggerExecution, 700);
+  assert.deepEqual(q.recentProgress.map((p) => p.numInputRows), [1, 1, 1, 1, 1]);
 });
 
 test("availableNow: everything there at start, in rate-limited batches, then the query stops by itself", async (t) => {
@@ -86,26 +96,55 @@ test("listeners see started, progress, idle and terminated, in order; progress h
   const mem = new MemoryStream(["x"]);
   const events: string[] = [];
   let progress: StreamingQueryProgress | undefined;
+  let started: { id: string; runId: string; name: string } | undefined;
   const frame = readStream.memory(mem).withColumn("y", "x * 2");
-  const q = await frame.writeStream({ format: "memory" }, { queryName: "t_listen", checkpointLocation: path.join(dir, "ck") });
-  q.addListener({
-    onQueryProgress: (e) => {
-      events.push("progress");
-      progress = e.progress;
+  const q = await frame.writeStream(
+    { format: "memory" },
+    {
+      queryName: "t_listen",
+      checkpointLocation: path.join(dir, "ck"),
+      // Registered before the query starts (Spark posts onQueryStarted before start() returns).
+      listeners: [
+        {
+          onQueryStarted: (e) => {
+            events.push("started");
+            started = e;
+          },
+          onQueryProgress: (e) => {
+            events.push("progress");
+            progress = e.progress;
+          },
+          onQueryIdle: () => events.push("idle"),
+          onQueryTerminated: (e) => events.push(`terminated:${e.exception}`),
+        },
+      ],
     },
-    onQueryIdle: () => events.push("idle"),
-    onQueryTerminated: (e) => events.push(`terminated:${e.exception}`),
-  });
+  );
+  assert.equal(events[0], "started", "onQueryStarted came before writeStream returned");
+  assert.deepEqual([started?.id, started?.runId, started?.name], [q.id, q.runId, "t_listen"]);
   mem.addData({ x: 1 }, { x: 2 });
   await q.processAllAvailable();
   await sleep(50);
   await q.stop();
-  assert.deepEqual(events.filter((e, i) => events.indexOf(e) === i), ["progress", "idle", "terminated:null"]);
+  assert.deepEqual(events.filter((e) => e !== "idle"), ["started", "progress", "terminated:null"]);
+  assert.ok(events.indexOf("idle", events.indexOf("progress")) > 0, `idle after the batch: ${events.join(", ")}`);
   const p = progress!;
   for (const k of ["id", "runId", "name", "timestamp", "batchId", "numInputRows", "inputRowsPerSecond", "processedRowsPerSecond", "durationMs", "sources", "sink"]) assert.ok(k in p, k);
-  for (const k of ["latestOffset", "getBatch", "addBatch", "walCommit", "commitOffsets", "triggerExecution"]) assert.equal(typeof p.durationMs[k as keyof typeof p.durationMs], "number", k);
+  for (const k of ["latestOffset", "getBatch", "queryPlanning", "addBatch", "walCommit", "commitOffsets", "triggerExecution"]) assert.equal(typeof p.durationMs[k as keyof typeof p.durationMs], "number", k);
   assert.equal(p.sources[0]!.description, `MemoryStream[${mem.name}]`);
   assert.equal(p.sources[0]!.endOffset, 2);
   assert.equal(p.sink.numOutputRows, 2);
   assert.equal(p.name, "t_listen");
+});
+
+test("a listener added to the returned query (too late for onQueryStarted) still sees the rest", async (t) => {
+  const dir = tmpDir(t);
+  const mem = new MemoryStream(["x"]);
+  const events: string[] = [];
+  const q = await readStream.memory(mem).writeStream({ format: "memory" }, { queryName: "t_late", checkpointLocation: path.join(dir, "ck") });
+  q.addListener({ onQueryStarted: () => events.push("started"), onQueryProgress: () => events.push("progress"), onQueryTerminated: () => events.push("terminated") });
+  mem.addData({ x: 1 });
+  await q.processAllAvailable();
+  await q.stop();
+  assert.deepEqual(events, ["progress", "terminated"]);
 });
