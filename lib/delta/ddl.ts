@@ -42,11 +42,19 @@ class Parser {
   name(): string {
     this.ws();
     if (this.s[this.i] === "`") {
-      const end = this.s.indexOf("`", this.i + 1);
-      if (end < 0) this.fail("an unclosed `");
-      const n = this.s.slice(this.i + 1, end);
-      this.i = end + 1;
-      return n;
+      // Spark's quoted identifiers: a back-quote inside is written twice.
+      let n = "";
+      for (let j = this.i + 1; j < this.s.length; j++) {
+        if (this.s[j] !== "`") n += this.s[j];
+        else if (this.s[j + 1] === "`") {
+          n += "`";
+          j++;
+        } else {
+          this.i = j + 1;
+          return n;
+        }
+      }
+      this.fail("an unclosed `");
     }
     return this.take(/^[A-Za-z_][A-Za-z0-9_]*/, "a column name");
   }
@@ -114,7 +122,7 @@ class Parser {
       } else if (this.peek(/^COMMENT\b/i)) {
         this.take(/^COMMENT/i, "COMMENT");
         const c = this.take(/^'(?:[^'\\]|\\.)*'/, "a quoted comment");
-        metadata.comment = c.slice(1, -1);
+        metadata.comment = c.slice(1, -1).replace(/\\(.)/g, "$1");
       } else break;
     }
     return { name, type, nullable, metadata };
@@ -151,13 +159,24 @@ export function typeDdl(t: DeltaType): string {
     const map: Record<string, string> = { string: "STRING", long: "BIGINT", integer: "INT", short: "SMALLINT", byte: "TINYINT", float: "FLOAT", double: "DOUBLE", boolean: "BOOLEAN", binary: "BINARY", date: "DATE", timestamp: "TIMESTAMP", timestamp_ntz: "TIMESTAMP_NTZ" };
     return map[t] ?? t.toUpperCase();
   }
-  if (isStruct(t)) return `STRUCT<${t.fields.map((f) => `${f.name}: ${typeDdl(f.type)}`).join(", ")}>`;
+  if (isStruct(t)) return `STRUCT<${t.fields.map((f) => fieldDdl(f, ": ")).join(", ")}>`;
   if (isArray(t)) return `ARRAY<${typeDdl(t.elementType)}>`;
   if (isMap(t)) return `MAP<${typeDdl(t.keyType)}, ${typeDdl(t.valueType)}>`;
   return JSON.stringify(t);
 }
 
+/** A column name as Spark DDL: back-quoted (a back-quote inside doubled) unless it is a plain identifier. */
+function nameDdl(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `\`${name.replaceAll("`", "``")}\``;
+}
+
+/** One field: name, type, NOT NULL and COMMENT, at the top level ("a INT") or in a struct ("a: INT"). */
+function fieldDdl(f: StructField, sep: string): string {
+  const comment = typeof f.metadata?.comment === "string" ? ` COMMENT '${f.metadata.comment.replace(/[\\']/g, "\\$&")}'` : "";
+  return `${nameDdl(f.name)}${sep}${typeDdl(f.type)}${f.nullable ? "" : " NOT NULL"}${comment}`;
+}
+
 /** A schema as Spark DDL. */
 export function schemaDdl(s: StructType): string {
-  return s.fields.map((f) => `${/^[A-Za-z_][A-Za-z0-9_]*$/.test(f.name) ? f.name : `\`${f.name}\``} ${typeDdl(f.type)}${f.nullable ? "" : " NOT NULL"}`).join(", ");
+  return s.fields.map((f) => fieldDdl(f, " ")).join(", ");
 }

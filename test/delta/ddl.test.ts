@@ -66,12 +66,13 @@ test("bad DDL is INVALID_OPTION saying where", async () => {
   await expectCode(() => parseDdl("a INT b INT"), "INVALID_OPTION");
 });
 
-// Known gaps of lib/delta/ddl.ts (not edited here): nested struct fields print without their
-// back-quotes, NOT NULL and comments, so such schemas do not round-trip yet.
-test("nested field names that need quoting round-trip", { todo: "typeDdl prints nested struct field names unquoted" }, () => {
-  roundTrip("s STRUCT<`a b`: STRING>");
+test("nested field names that need quoting round-trip", () => {
+  roundTrip("s STRUCT<`a b`: STRING, `x``y`: INT>");
+  roundTrip("`we``ird` STRING");
 });
 
-test("nested NOT NULL round-trips", { todo: "typeDdl drops NOT NULL on nested struct fields" }, () => {
-  roundTrip("s STRUCT<a: STRING NOT NULL>");
+test("nested NOT NULL and comments (with quotes and backslashes) round-trip", () => {
+  roundTrip("s STRUCT<a: STRING NOT NULL COMMENT 'it\\'s'>");
+  const schema = roundTrip("s STRUCT<a: STRING NOT NULL>, b INT COMMENT 'a \\'quoted\\' \\\\ word'");
+  assert.equal(schema.fields[1]!.metadata.comment, "a 'quoted' \\ word");
 });
