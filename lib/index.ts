@@ -21,6 +21,7 @@ export { show, chart } from "./viz/index";
 export { readStream, StreamFrame, checkpointBatches, checkpointTree, type SinkSpec, type WriteStreamOptions } from "./api/index";
 export { streams, type StreamingQuery, type StreamingQueryProgress } from "./stream/index";
 export { MemoryStream } from "./sources/memory-source";
+export { window, sessionWindow } from "./stream/window";
 
 // Delta Lake tables.
 export { DeltaTable, DeltaCatalog } from "./delta/index";

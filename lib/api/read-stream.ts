@@ -26,14 +26,26 @@ import type { Clock } from "../stream/clock";
 import type { StreamingQueryListener } from "../stream/listener";
 import { dropStep, renameStep, selectStep, sqlStep, whereStep, withColumnStep, type TransformStep } from "../stream/transform";
 import { parseTrigger, type TriggerSpec } from "../stream/trigger";
+import { DeduplicateOperator } from "../stream/operators/deduplicate";
+import { watermarkStep } from "../stream/operators/watermark";
+import { isStateful } from "../stream/stateful";
+import { GroupedStream, type GroupingKey } from "./grouped";
+import { joinStep, type JoinHow, type JoinOn, type StaticTable } from "./join";
 
 export interface WriteStreamOptions {
   /** Where offsets, commits and source logs live. Default: data/checkpoints/<queryName>. */
   checkpointLocation?: string;
   trigger?: TriggerSpec;
   queryName?: string;
-  /** append (default) or complete. */
+  /**
+   * append (default): each row once (an aggregation's group once its window closed); update: the
+   * groups changed in each batch; complete: the whole aggregated result every batch.
+   */
   outputMode?: OutputMode;
+  /** Run a batch without new rows when the watermark lets state be evicted or windows emitted (Spark's noDataMicroBatches.enabled). Default true. */
+  noDataMicroBatches?: boolean;
+  /** How several watermarks combine: "min" (default) or "max" (Spark's multipleWatermarkPolicy). */
+  multipleWatermarkPolicy?: "min" | "max";
   /** How often an idle query looks for new data, ms (default 100). */
   pollIntervalMs?: number;
   duck?: Duck;
@@ -99,6 +111,39 @@ export class StreamFrame {
     return this.with(step);
   }
 
+  /**
+   * Declares `column` the stream's event time, and how late its rows may come: the watermark is
+   * the latest event time seen minus `delay` ("10 minutes", "30 seconds"); stateful operators
+   * downstream drop rows older than it and evict the state it has passed.
+   */
+  withWatermark(column: string, delay: string | number): StreamFrame {
+    return this.with(watermarkStep(column, delay));
+  }
+
+  /** Groups the stream by columns and at most one event-time window (sl.window / sl.sessionWindow); then .count() or .agg(...). */
+  groupBy(...keys: GroupingKey[]): GroupedStream<StreamFrame> {
+    return new GroupedStream(keys, (op) => this.with(op));
+  }
+
+  /** Drops rows whose `columns` (default: all) were seen before; with the event-time column among them, state is evicted behind the watermark. */
+  dropDuplicates(...columns: string[]): StreamFrame {
+    return this.with(new DeduplicateOperator(columns, false));
+  }
+
+  /** Drops rows whose `columns` were seen within the watermark delay of the first one (needs withWatermark). */
+  dropDuplicatesWithinWatermark(...columns: string[]): StreamFrame {
+    return this.with(new DeduplicateOperator(columns, true));
+  }
+
+  /**
+   * A stream-static join: each batch's rows joined with `other` as it is for that batch — a Delta
+   * table (its latest snapshot), a Parquet / CSV / JSON file, or { postgres: { table } }. `on`: a
+   * column or columns present on both sides, or a SQL condition over `l` (the stream) and `r`.
+   */
+  join(other: StaticTable, on: JoinOn, how: JoinHow = "inner"): StreamFrame {
+    return this.with(joinStep(other, on, how));
+  }
+
   /** The plan, one step a line. */
   explain(): string {
     return [this.source.description, ...this.steps.map((s) => `  → ${s.label}`)].join("\n");
@@ -109,7 +154,7 @@ export class StreamFrame {
     const s = toSink(sink);
     const outputMode = options.outputMode ?? "append";
     if (!["append", "complete", "update"].includes(outputMode)) {
-      throw new StreamlabError("INVALID_OPTION", `Unknown outputMode "${outputMode}".`, { hint: "Use append or complete." });
+      throw new StreamlabError("INVALID_OPTION", `Unknown outputMode "${outputMode}".`, { hint: "Use append, update or complete." });
     }
     const queryName = options.queryName;
     if (s instanceof MemorySink && !queryName && !s.tableName) {
@@ -121,7 +166,9 @@ export class StreamFrame {
         hint: "The checkpoint is what makes a restart continue where the query stopped.",
       });
     }
-    const q = new StreamingQuery(this.makeSource(), [...this.steps], s, {
+    // Each query gets its own stateful operators (their state is the query's, in its checkpoint).
+    const steps = this.steps.map((step) => (isStateful(step) ? step.fresh() : step));
+    const q = new StreamingQuery(this.makeSource(), steps, s, {
       checkpointLocation,
       trigger: parseTrigger(options.trigger),
       queryName,
@@ -130,6 +177,8 @@ export class StreamFrame {
       duck: options.duck,
       listeners: options.listeners,
       clock: options.clock,
+      noDataMicroBatches: options.noDataMicroBatches,
+      multipleWatermarkPolicy: options.multipleWatermarkPolicy,
     }, streams.bus);
     streams.register(q);
     return q.start();

@@ -1,15 +1,15 @@
 /** CommitLog: checkpoint/commits/N, written after the sink committed batch N (a batch without it is re-run). */
 import { BatchLog } from "./batch-log";
 
-/** commits/N in Spark's format: "v1" and the next batch's watermark (always 0: Streamlab has no watermark yet). */
+/** commits/N in Spark's format: "v1" and the event-time watermark the next batch runs with. */
 export class CommitLog extends BatchLog {
   constructor(dir: string) {
     super(dir, { log: "commit log", unit: "batch" });
   }
 
   /** Writes commits/N put-if-absent: another writer's entry stops the query with STREAM_CONCURRENT_RUN. */
-  add(batchId: number): void {
-    this.create(batchId, `v1\n${JSON.stringify({ nextBatchWatermarkMs: 0 })}`);
+  add(batchId: number, nextBatchWatermarkMs = 0): void {
+    this.create(batchId, `v1\n${JSON.stringify({ nextBatchWatermarkMs })}`);
   }
 
   /** Reads commits/N back, checked: a damaged entry is STREAM_CHECKPOINT_CORRUPT. */

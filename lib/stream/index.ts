@@ -9,3 +9,5 @@ export { Checkpoint, type RecordedBatch } from "./checkpoint";
 export type { TransformStep, TransformContext } from "./transform";
 export type { Source, SourceContext, OffsetRequest, BatchDescription } from "./source";
 export type { Sink, SinkContext, SinkResult, OutputMode } from "./sink";
+export { window, sessionWindow, type WindowSpec, type TimeWindow, type SessionWindow } from "./window";
+export type { StateOperatorProgress } from "./stateful";

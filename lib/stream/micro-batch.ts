@@ -1,9 +1,13 @@
 /**
  * MicroBatchExecution: the loop that runs a query. For each batch it asks the source for the next
- * end offset, writes offsets/N (the write-ahead log), materialises the batch, applies the
- * transformations, hands the result to the sink, and only then writes commits/N. On restart an
- * offsets entry without its commit is re-run with the same offsets, and the sink recognises the
- * batch id — so a crash at any point neither loses nor duplicates a row.
+ * end offset, writes offsets/N (the write-ahead log, with the event-time watermark the batch runs
+ * with), materialises the batch, applies the transformations (stateful ones restore their state
+ * store at the batch's version), hands the result to the sink, commits the operators' state, and
+ * only then writes commits/N (with the watermark the next batch will use). On restart an offsets
+ * entry without its commit is re-run with the same offsets and watermark from the same state
+ * version, and the sink recognises the batch id — so a crash at any point neither loses nor
+ * duplicates a row, nor counts one twice. When the watermark has moved so that state can be
+ * evicted or windows emitted, a batch runs with no new input (Spark's no-data micro-batch).
  */
 import { isStreamlabError, messageOf } from "../errors";
 import type { Duck } from "../duck";
@@ -14,9 +18,13 @@ import type { Clock } from "./clock";
 import type { StreamingQueryProgress } from "./progress";
 import type { ProgressReporter } from "./progress-reporter";
 import type { Sink } from "./sink";
+import type { OutputMode } from "./sink";
 import type { OffsetRequest, Source } from "./source";
+import type { StatefulContext, StateOperatorProgress, WatermarkContext } from "./stateful";
+import { planStateful, type StatefulPlan } from "./stateful-plan";
 import { describeTrigger, type Trigger } from "./trigger";
-import type { TransformContext, TransformStep } from "./transform";
+import type { TransformStep } from "./transform";
+import { isoMs, WatermarkTracker, type EventTimeStats, type WatermarkPolicy } from "./watermark";
 
 export { StreamingQuery, type QueryOptions } from "./query";
 
@@ -34,6 +42,11 @@ export interface ExecutionPlan {
   reporter: ProgressReporter;
   /** Prefix of the batch's temporary tables, unique per query in this process. */
   tablePrefix: string;
+  outputMode: OutputMode;
+  /** Run a batch without new data when the watermark lets state be evicted or windows emitted. Default true. */
+  noDataMicroBatches: boolean;
+  /** How several watermarks combine: min (default) or max. */
+  watermarkPolicy: WatermarkPolicy;
 }
 
 /** What the loop tells its StreamingQuery. */
@@ -51,6 +64,10 @@ export interface BatchContext {
   start: string | null;
   end: string;
   replay: boolean;
+  /** A no-data batch: no new input, run for the watermark (start = end). */
+  noData: boolean;
+  /** The watermark the batch runs with: state at or before it is evicted. */
+  watermarkMs: number;
 }
 
 /** Where a run starts: the next batch id, the offset it starts from, and an uncommitted batch to re-run. */
@@ -65,11 +82,20 @@ export class MicroBatchExecution {
   checks = 0;
   private stopping = false;
   private sleeping?: AbortController;
+  private readonly stateful: StatefulPlan;
+  private readonly tracker: WatermarkTracker;
+  /** The watermark the last batch ran with: the next batch's rows at or before it are late. */
+  private lastWatermarkMs = 0;
+  /** The input's columns, from the last data batch: a no-data batch gets an empty table of them. */
+  private inputColumns?: string;
 
   constructor(
     private readonly plan: ExecutionPlan,
     private readonly events: ExecutionEvents,
-  ) {}
+  ) {
+    this.stateful = planStateful(plan.steps, plan.outputMode);
+    this.tracker = new WatermarkTracker(this.stateful.delays, plan.watermarkPolicy);
+  }
 
   /** Ends the loop after the batch in progress (if any) has committed. */
   stop(): void {
@@ -90,8 +116,17 @@ export class MicroBatchExecution {
 
   /** Runs until stopped, or until the trigger's data is done (once, availableNow); throws what failed the query. */
   async run(): Promise<void> {
+    try {
+      await this.loop();
+    } finally {
+      for (const { op } of this.stateful.operators) await op.close().catch(() => {});
+    }
+  }
+
+  private async loop(): Promise<void> {
     const { source, trigger, reporter: r, clock } = this.plan;
     let { batchId, start, pending } = this.recover();
+    for (const { id, op } of this.stateful.operators) await op.restore(this.plan.duck, this.plan.checkpoint.stateDir(id) + "/0", batchId);
     // availableNow: the end is what is there now, captured once (an uncommitted batch is part of it).
     const cap = trigger.kind === "availableNow" ? await source.latestOffset(pending ?? start, { planAll: true }) : undefined;
     const request: OffsetRequest = trigger.kind === "once" ? { unlimited: true } : trigger.kind === "availableNow" ? { cap } : {};
@@ -102,6 +137,18 @@ export class MicroBatchExecution {
       const check = ++this.checks;
       const end = pending ?? (await r.time("latestOffset", () => source.latestOffset(start, request)));
       if (end === null || end === start) {
+        if (start !== null && this.needsNoDataBatch(pending !== undefined)) {
+          // The watermark moved: a batch without new rows evicts state and emits closed windows.
+          r.updateStatus("Processing a no-data batch for the watermark", false, true);
+          this.events.progress(await this.runBatch({ id: batchId, start, end: start, replay: pending !== undefined, noData: true, watermarkMs: this.watermarkFor(batchId, pending !== undefined) }));
+          pending = undefined;
+          batchId++;
+          if (trigger.kind === "processingTime") {
+            const wait = triggerStart + trigger.intervalMs - clock.now();
+            if (wait > 0 && !this.stopping) await this.sleep(wait);
+          }
+          continue;
+        }
         this.events.caughtUp(check);
         if (trigger.kind === "once" || trigger.kind === "availableNow") break;
         r.updateStatus("Waiting for data to arrive", false, false);
@@ -113,7 +160,7 @@ export class MicroBatchExecution {
       }
       idlePosted = false;
       r.updateStatus("Processing new data", true, true);
-      this.events.progress(await this.runBatch({ id: batchId, start, end, replay: pending !== undefined }));
+      this.events.progress(await this.runBatch({ id: batchId, start, end, replay: pending !== undefined, noData: false, watermarkMs: this.watermarkFor(batchId, pending !== undefined) }));
       pending = undefined;
       start = end;
       batchId++;
@@ -124,6 +171,24 @@ export class MicroBatchExecution {
         if (wait > 0 && !this.stopping) await this.sleep(wait);
       }
     }
+  }
+
+  /** The watermark batch `id` runs with: the one its offsets entry recorded when it is re-run, else the tracker's. */
+  private watermarkFor(id: number, replay: boolean): number {
+    if (replay) return this.plan.checkpoint.offsets.get(id)?.metadata.batchWatermarkMs ?? this.tracker.currentMs;
+    return this.tracker.currentMs;
+  }
+
+  /**
+   * Spark's shouldRunAnotherBatch: the watermark is ahead of the one the last batch ran with and an
+   * operator evicts or emits by it — never under trigger once, nor with noDataMicroBatches off, nor
+   * before a batch has shown the input's columns.
+   */
+  private needsNoDataBatch(replay: boolean): boolean {
+    const { plan, stateful } = this;
+    if (!plan.noDataMicroBatches || plan.trigger.kind === "once" || this.inputColumns === undefined) return false;
+    if (!stateful.operators.some(({ op }) => op.needsNoDataBatch(plan.outputMode))) return false;
+    return replay || this.tracker.currentMs > this.lastWatermarkMs;
   }
 
   /**
@@ -137,7 +202,10 @@ export class MicroBatchExecution {
       ck.offsets.purgeAfter(0);
       return { batchId: 0, start: null, pending: this.offsetOf(0) };
     }
-    ck.commits.get(lastCommit); // checked: a damaged commit is reported, not taken on trust
+    const commit = ck.commits.get(lastCommit); // checked: a damaged commit is reported, not taken on trust
+    // The watermark: the last committed batch ran with its offsets entry's, and computed the commit's for the next.
+    this.lastWatermarkMs = ck.offsets.get(lastCommit)?.metadata.batchWatermarkMs ?? 0;
+    this.tracker.restore(Math.max(this.lastWatermarkMs, commit?.nextBatchWatermarkMs ?? 0));
     if (!ck.offsets.has(lastCommit)) throw checkpointCorrupt(ck.offsets.file(lastCommit), `is missing, though ${ck.commits.file(lastCommit)} says batch ${lastCommit} committed`);
     const batchId = lastCommit + 1;
     // Entries after the uncommitted batch cannot be ours (one batch is planned at a time): drop them.
@@ -169,40 +237,88 @@ export class MicroBatchExecution {
     if (!b.replay) await r.time("walCommit", () => this.writeOffsets(b));
     faultPoint("afterOffsets", b.id);
     const tables = new BatchTables(this.plan.duck, `${this.plan.tablePrefix}_${b.id}`);
+    const eventTimes = new Map<number, EventTimeStats>();
     try {
       const numInputRows = await r.time("getBatch", () => this.getBatch(b, tables.input));
-      const output = await r.time("queryPlanning", () => this.transform(b, tables));
+      const output = await r.time("queryPlanning", () => this.transform(b, tables, eventTimes));
       faultPoint("beforeSink", b.id);
       const result = await r.time("addBatch", () => sink.addBatch(b.id, output));
       faultPoint("afterSinkCommit", b.id);
+      const stateOperators = await r.time("commitOffsets", () => this.commitState(b));
+      faultPoint("afterStateCommit", b.id);
+      this.tracker.update(eventTimes);
       const warning = await r.time("commitOffsets", () => this.commit(b));
+      this.lastWatermarkMs = b.watermarkMs;
       const metrics = { ...source.metrics(), ...(warning ? { commitWarning: warning } : {}) };
-      return r.finishTrigger({ batchId: b.id, numInputRows, source: { description: source.description, start: b.start, end: b.end, metrics }, sink: { description: sink.description, result } });
+      return r.finishTrigger({
+        batchId: b.id,
+        numInputRows,
+        source: { description: source.description, start: b.start, end: b.end, metrics },
+        sink: { description: sink.description, result },
+        eventTime: this.eventTimeProgress(b, eventTimes),
+        // Spark lists the operator nearest the sink first.
+        stateOperators: stateOperators.reverse(),
+      });
     } finally {
       await tables.dropAll();
     }
   }
 
+  /** Spark's eventTime progress: min, max, avg of the first watermark that saw rows, and the batch's watermark. */
+  private eventTimeProgress(b: BatchContext, stats: Map<number, EventTimeStats>): Record<string, string> {
+    if (this.stateful.watermarks.length === 0) return {};
+    const seen = this.stateful.watermarks.map(({ id }) => stats.get(id)).find((s) => s !== undefined && s.count > 0);
+    if (!seen) return { watermark: isoMs(b.watermarkMs) };
+    return { avg: isoMs(seen.avg), max: isoMs(seen.max), min: isoMs(seen.min), watermark: isoMs(b.watermarkMs) };
+  }
+
+  /** Each stateful operator commits state version N + 1; their progress, in plan order. */
+  private async commitState(b: BatchContext): Promise<StateOperatorProgress[]> {
+    const out: StateOperatorProgress[] = [];
+    for (const { op } of this.stateful.operators) out.push(await op.commit(b.id + 1));
+    return out;
+  }
+
   /** The write-ahead log: which input batch N is, decided before it runs (put-if-absent). */
   private writeOffsets(b: BatchContext): void {
-    const metadata = { batchWatermarkMs: 0, batchTimestampMs: this.plan.clock.now(), conf: { trigger: describeTrigger(this.plan.trigger) } };
+    const conf: Record<string, string> = { trigger: describeTrigger(this.plan.trigger) };
+    if (this.stateful.watermarks.length > 1) conf["spark.sql.streaming.multipleWatermarkPolicy"] = this.plan.watermarkPolicy;
+    const metadata = { batchWatermarkMs: b.watermarkMs, batchTimestampMs: this.plan.clock.now(), conf };
     this.plan.checkpoint.offsets.add(b.id, { metadata, offsets: [b.end] });
   }
 
   /** Materialises the source's rows (start, end] into `into`; returns how many there are. */
   private async getBatch(b: BatchContext, into: string): Promise<number> {
+    const duck = this.plan.duck;
+    if (b.noData) {
+      await duck.run(`CREATE OR REPLACE TEMP TABLE ${into} (${this.inputColumns})`);
+      return 0;
+    }
     await this.plan.source.getBatch(b.start, b.end, into, b.id);
-    return Number(await this.plan.duck.value(`SELECT count(*) FROM ${into}`));
+    if (this.stateful.operators.length > 0) this.inputColumns = (await duck.describe(`SELECT * FROM ${into}`)).map((c) => `"${c.name.replaceAll('"', '""')}" ${c.type}`).join(", ");
+    return Number(await duck.value(`SELECT count(*) FROM ${into}`));
   }
 
   /** Applies the steps; returns the table the sink reads. */
-  private async transform(b: BatchContext, tables: BatchTables): Promise<string> {
+  private async transform(b: BatchContext, tables: BatchTables, eventTimes: Map<number, EventTimeStats>): Promise<string> {
     const { steps, duck, checkpoint } = this.plan;
     // Without transformations the input table already is the output.
     if (steps.length === 0) return tables.input;
-    const ctx: TransformContext = { duck, batchId: b.id, stateDir: (op) => checkpoint.stateDir(op), temp: (name) => tables.add(name) };
+    const watermarkIds = new Map(this.stateful.watermarks.map(({ id, step }) => [step as TransformStep, id]));
+    const base: StatefulContext = {
+      duck,
+      batchId: b.id,
+      stateDir: (op) => checkpoint.stateDir(op),
+      temp: (name) => tables.add(name),
+      watermarks: { lateMs: this.lastWatermarkMs, evictionMs: b.watermarkMs },
+      outputMode: this.plan.outputMode,
+    };
     let sql = `SELECT * FROM ${tables.input}`;
-    for (const step of steps) sql = await step.apply(sql, ctx);
+    for (const step of steps) {
+      const id = watermarkIds.get(step);
+      const ctx: StatefulContext & Partial<WatermarkContext> = id === undefined ? base : { ...base, recordEventTime: (s: EventTimeStats) => eventTimes.set(id, s) };
+      sql = await step.apply(sql, ctx);
+    }
     // Materialised once: the sink may read it several times, and SQL errors surface here, before any write.
     await duck.run(`CREATE OR REPLACE TEMP TABLE ${tables.output} AS ${sql}`);
     return tables.output;
@@ -213,7 +329,7 @@ export class MicroBatchExecution {
    * exists: housekeeping that fails then is a warning, returned for the progress, and the query goes on.
    */
   private async commit(b: BatchContext): Promise<string | undefined> {
-    this.plan.checkpoint.commits.add(b.id);
+    this.plan.checkpoint.commits.add(b.id, this.tracker.currentMs);
     try {
       await this.plan.source.commit(b.end);
       return undefined;

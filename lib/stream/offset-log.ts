@@ -2,7 +2,7 @@
 import { BatchLog } from "./batch-log";
 
 export interface OffsetSeqMetadata {
-  /** Spark writes the batch's event-time watermark here; Streamlab has no watermark yet, so it is always 0. */
+  /** The event-time watermark the batch runs with (0 without withWatermark), as Spark writes it. */
   batchWatermarkMs: number;
   batchTimestampMs: number;
   conf: Record<string, string>;

@@ -6,6 +6,7 @@
 import type { Clock } from "./clock";
 import { offsetValue, rate, type StreamingQueryProgress, type StreamingQueryStatus } from "./progress";
 import type { SinkResult } from "./sink";
+import type { StateOperatorProgress } from "./stateful";
 
 export type Phase = Exclude<keyof StreamingQueryProgress["durationMs"], "triggerExecution">;
 
@@ -18,6 +19,9 @@ export interface BatchOutcome {
   numInputRows: number;
   source: { description: string; start: string | null; end: string; metrics: Record<string, string> };
   sink: { description: string; result: SinkResult };
+  /** Spark's eventTime map: {avg, max, min, watermark} as ISO-8601 (only the watermark for a batch without rows). */
+  eventTime?: Record<string, string>;
+  stateOperators?: StateOperatorProgress[];
 }
 
 export class ProgressReporter {
@@ -78,8 +82,8 @@ export class ProgressReporter {
       inputRowsPerSecond,
       processedRowsPerSecond,
       durationMs: { ...this.durations, triggerExecution },
-      eventTime: {},
-      stateOperators: [],
+      eventTime: o.eventTime ?? {},
+      stateOperators: o.stateOperators ?? [],
       sources: [
         {
           description: o.source.description,

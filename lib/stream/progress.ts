@@ -1,4 +1,5 @@
 /** StreamingQueryProgress: what each micro-batch reports, with Spark's field names. */
+import type { StateOperatorProgress } from "./stateful";
 
 export interface SourceProgress {
   description: string;
@@ -28,8 +29,10 @@ export interface StreamingQueryProgress {
   inputRowsPerSecond: number;
   processedRowsPerSecond: number;
   durationMs: Record<"latestOffset" | "getBatch" | "queryPlanning" | "addBatch" | "walCommit" | "commitOffsets" | "triggerExecution", number>;
+  /** {avg, max, min, watermark} as ISO-8601 strings; only {watermark} for a batch without rows; {} without withWatermark. */
   eventTime: Record<string, string>;
-  stateOperators: unknown[];
+  /** One per stateful operator, the one nearest the sink first. */
+  stateOperators: StateOperatorProgress[];
   sources: SourceProgress[];
   sink: SinkProgress;
 }

@@ -19,6 +19,8 @@ import type { OutputMode, Sink } from "./sink";
 import type { Source } from "./source";
 import type { TransformStep } from "./transform";
 import type { Trigger } from "./trigger";
+import { planStateful } from "./stateful-plan";
+import { parsePolicy, type WatermarkPolicy } from "./watermark";
 
 export interface QueryOptions {
   checkpointLocation: string;
@@ -32,6 +34,10 @@ export interface QueryOptions {
   listeners?: StreamingQueryListener[];
   /** The clock the query's triggers and timings follow. Default: the system clock (tests pass a ManualClock). */
   clock?: Clock;
+  /** Spark's spark.sql.streaming.noDataMicroBatches.enabled: run a batch without new rows when the watermark lets state go. Default true. */
+  noDataMicroBatches?: boolean;
+  /** Spark's spark.sql.streaming.multipleWatermarkPolicy: min (default) or max. */
+  multipleWatermarkPolicy?: WatermarkPolicy;
 }
 
 let queryCounter = 0;
@@ -115,6 +121,9 @@ export class StreamingQuery {
    * starts the loop in the background. A failure here releases everything it took.
    */
   async start(): Promise<this> {
+    // Plans Spark refuses are refused before anything is opened.
+    planStateful(this.steps, this.options.outputMode);
+    const watermarkPolicy = parsePolicy(this.options.multipleWatermarkPolicy);
     const checkpoint = new Checkpoint(this.options.checkpointLocation);
     const lock = checkpoint.lock(this.name);
     let duck: Duck | undefined;
@@ -141,6 +150,9 @@ export class StreamingQuery {
         clock: this.clock,
         reporter: this.reporter,
         tablePrefix: `__sl_q${this.seq}_batch`,
+        outputMode: this.options.outputMode,
+        noDataMicroBatches: this.options.noDataMicroBatches ?? true,
+        watermarkPolicy,
       },
       {
         progress: (progress) => this.post("onQueryProgress", { progress }),
