@@ -10,9 +10,30 @@ import pg from "pg";
 import { StreamlabError, messageOf } from "../errors";
 import { dataPath } from "../paths";
 
-/** A connection string with its password replaced by "***". */
-export function redact(url: string): string {
-  return url.replace(/(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/i, "$1***@").replace(/password=[^&\s]*/gi, "password=***");
+/** The user:password part of a URL's remainder (after "scheme://") with the password replaced by "***". */
+function hideUrlPassword(rest: string): string {
+  // The userinfo ends at the LAST "@": a password may hold "@", ":", "/", "?" or "#" unescaped. URL
+  // parsing (WHATWG, as pg does) ends the authority at the first "/", "?" or "#" and would print the
+  // tail of such a password as the host, so it is not used here. An "@" in the query string hides
+  // the host as well: too much rather than too little.
+  const at = rest.lastIndexOf("@");
+  if (at < 0) return rest;
+  const colon = rest.slice(0, at).indexOf(":");
+  return colon < 0 ? rest : `${rest.slice(0, colon)}:***${rest.slice(at)}`;
+}
+
+/**
+ * A connection string, or a message quoting one, with every password replaced by "***": the
+ * password of postgres:// URLs (any characters) and `password=` in key/value strings and URL
+ * parameters (quoted values with escapes included).
+ */
+export function redact(text: string): string {
+  // A connection string given alone runs to its end (pg accepts spaces in it); one quoted in a
+  // message runs to the next whitespace.
+  const urls = /^\s*postgres(?:ql)?:\/\//i.test(text) ? /(postgres(?:ql)?:\/\/)([\s\S]*)/i : /(postgres(?:ql)?:\/\/)(\S*)/gi;
+  return text
+    .replace(urls, (_, scheme: string, rest: string) => scheme + hideUrlPassword(rest))
+    .replace(/(password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|[^\s&]*)/gi, "$1***");
 }
 
 /** A printable description of where `pg` connects: host, port, database and user, never the password. */
