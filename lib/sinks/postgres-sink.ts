@@ -15,7 +15,7 @@ import { from as copyFrom } from "pg-copy-streams";
 import { sqlString } from "../duck";
 import { StreamlabError, isStreamlabError, messageOf } from "../errors";
 import { packageRoot } from "../paths";
-import { connect, describeConnection, quoteName, redact } from "./postgres";
+import { closeClient, connect, describeConnection, quoteName, redact } from "./postgres";
 import type { Sink, SinkContext, SinkResult } from "./sink";
 
 export interface PostgresSinkOptions {
@@ -73,10 +73,22 @@ export class PostgresSink implements Sink {
   private async client_(): Promise<pg.Client> {
     if (this.client) return this.client;
     const c = await connect(this.connectionString);
-    this.copySupported = !/PGlite/i.test((await c.query("SELECT version() AS v")).rows[0].v as string);
-    await this.ensureTables(c);
+    try {
+      this.copySupported = !/PGlite/i.test((await c.query("SELECT version() AS v")).rows[0].v as string);
+      await this.ensureTables(c);
+    } catch (e) {
+      await closeClient(c); // not kept yet: nobody else would close it, and its socket keeps the process alive
+      throw e;
+    }
     this.client = c;
     return c;
+  }
+
+  /** Drops the connection (after a failure, and on close): the next attempt connects afresh. */
+  private async dropClient(): Promise<void> {
+    const c = this.client;
+    this.client = undefined;
+    if (c) await closeClient(c);
   }
 
   /** Applies the setup SQL when the target or the ledger is missing (it is idempotent). */
@@ -118,8 +130,7 @@ export class PostgresSink implements Sink {
             if (isStreamlabError(e)) throw e;
             throw new StreamlabError("POSTGRES_ERROR", `Writing batch ${batchId} to ${this.options.table} failed: ${redact(messageOf(e))}`, { cause: e });
           }
-          await this.client?.end().catch(() => {});
-          this.client = undefined;
+          await this.dropClient();
           const wait = Math.min(10_000, 200 * 2 ** Math.min(attempt, 6));
           this.ctx.reportStatus?.(`Waiting for PostgreSQL at ${describeConnection(this.connectionString)} (attempt ${attempt}, retrying in ${wait} ms): ${redact(messageOf(e))}`);
           await new Promise((r) => setTimeout(r, wait));
@@ -176,7 +187,6 @@ export class PostgresSink implements Sink {
   }
 
   async close(): Promise<void> {
-    await this.client?.end().catch(() => {});
-    this.client = undefined;
+    await this.dropClient();
   }
 }

@@ -62,6 +62,19 @@ export async function connect(connectionString?: string): Promise<pg.Client> {
   return client;
 }
 
+/**
+ * Ends a client and lets go of its socket, whatever state it is in: an open socket keeps the
+ * process alive. pg's end() waits for the server to close the connection, so a server that no
+ * longer answers gets `waitMs`, then the socket is destroyed.
+ */
+export async function closeClient(client: pg.Client, waitMs = 2000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const ended = client.end().then(() => true, () => true);
+  const gaveUp = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), waitMs)));
+  if (!(await Promise.race([ended, gaveUp]))) (client as unknown as { connection?: { stream?: net.Socket } }).connection?.stream?.destroy();
+  clearTimeout(timer);
+}
+
 /** The identifier pattern for table and column names handed to the sink. */
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 

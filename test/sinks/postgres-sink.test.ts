@@ -1,6 +1,7 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
+import * as net from "node:net";
 import { spawn } from "node:child_process";
 import { readStream } from "../../lib/stream/api";
 import { MemoryStream } from "../../lib/sources/memory-source";
@@ -146,4 +147,65 @@ test("hostile identifiers are refused before anything runs", async (t) => {
   await assert.rejects(() => q.awaitTermination(), (e: Error & { code?: string }) => e.code === "POSTGRES_ERROR" || e.code === "INVALID_OPTION");
   const tables = await query<{ ok: boolean }>(db!.url, "SELECT to_regclass('user_events') IS NOT NULL AS ok");
   assert.equal(tables[0]!.ok, true, "the table is still there");
+});
+
+/** A port on 127.0.0.1 where nothing listens: connections are refused. */
+async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+/** Runs `script` in a child process; resolves when it exits, or reports that it had not exited after `limitMs`. */
+function runChild(script: string, limitMs: number): Promise<{ status: number | null; exited: boolean; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["-e", script], { env: { ...process.env, DATABASE_URL: "" } });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      resolve({ status: null, exited: false, out });
+    }, limitMs);
+    child.on("exit", (status) => {
+      clearTimeout(timer);
+      resolve({ status, exited: true, out });
+    });
+  });
+}
+
+test("a process whose PostgreSQL queries stopped (committed, failed on a missing table, failed on an unreachable server) exits by itself", { timeout: 60_000 }, async (t) => {
+  const db = await targets[0]!.setup(t);
+  const dir = tmpDir(t);
+  const unreachable = `postgres://u:secret@127.0.0.1:${await closedPort()}/db`;
+  const script = `
+    const sl = require(${JSON.stringify(lib)});
+    const cols = ["event_id", "user_id", "event_type", "product_id", "price", "event_timestamp"];
+    const row = { event_id: "e1", user_id: "u", event_type: "view", product_id: "p", price: 1.5, event_timestamp: new Date(0) };
+    async function runQuery(name, options) {
+      const mem = new sl.MemoryStream(cols);
+      const q = await sl.readStream.memory(mem).writeStream({ format: "postgres", options: { keyColumns: ["event_id"], retryForMs: 300, retryInitialDelayMs: 100, ...options } },
+        { queryName: name, checkpointLocation: ${JSON.stringify(dir)} + "/" + name });
+      mem.addData([row]);
+      await q.processAllAvailable().catch(() => {});
+      await q.stop();
+      return q.exception ? q.exception.code : "ok";
+    }
+    (async () => {
+      const results = [
+        await runQuery("committed", { table: "user_events", connectionString: ${JSON.stringify(db!.url)} }),
+        await runQuery("missing", { table: "page_views", connectionString: ${JSON.stringify(db!.url)} }),
+        await runQuery("unreachable", { table: "user_events", connectionString: ${JSON.stringify(unreachable)} }),
+      ];
+      console.log("results " + JSON.stringify(results));
+    })().catch((e) => { console.error(e); process.exit(1); });`;
+  const r = await runChild(script, 30_000);
+  assert.ok(r.exited, `the process was still running 30 s after its queries stopped (a PostgreSQL client left open?)\n${r.out}`);
+  assert.equal(r.status, 0, r.out);
+  const results = JSON.parse(/results (.*)/.exec(r.out)![1]!) as string[];
+  assert.equal(results[0], "ok");
+  assert.equal(results[1], "POSTGRES_ERROR");
+  assert.match(results[2]!, /^POSTGRES_/);
 });
