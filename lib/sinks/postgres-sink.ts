@@ -25,9 +25,13 @@ export interface PostgresSinkOptions {
   keyColumns?: string[];
   /** Connection string; default DATABASE_URL, else the PG* variables. */
   connectionString?: string;
-  /** SQL run when the target or ledger table is missing. Default sql/postgres_setup.sql. */
+  /**
+   * SQL run when the target table is missing; it must create the target. Default: the bundled
+   * sql/postgres_setup.sql when the target is named user_events (run in the target's schema), else
+   * none — a missing target is refused.
+   */
   setupSqlFile?: string;
-  /** The ledger table. Default streamlab_batches. */
+  /** The ledger table, created when missing. Default streamlab_batches, in the target's schema. */
   ledgerTable?: string;
   /** How long to keep retrying an unreachable server before failing the query (ms). Default 10 minutes. */
   retryForMs?: number;
@@ -42,8 +46,11 @@ function isTransient(e: unknown): boolean {
 export class PostgresSink implements Sink {
   private ctx!: SinkContext;
   private client?: pg.Client;
+  /** The target and ledger as quoted identifiers: names are used exactly as written (case-sensitive). */
   private readonly target: string;
   private readonly ledger: string;
+  /** The target's schema as written, when qualified. */
+  private readonly schema?: string;
   private readonly keys: string[];
   private columns?: Set<string>;
   /** PGlite's socket server does not speak the COPY FROM STDIN sub-protocol: it gets parameterised inserts instead. */
@@ -52,7 +59,8 @@ export class PostgresSink implements Sink {
 
   constructor(readonly options: PostgresSinkOptions) {
     this.target = quoteName(options.table, "table name");
-    this.ledger = quoteName(options.ledgerTable ?? "streamlab_batches", "table name");
+    this.schema = options.table.includes(".") ? options.table.split(".")[0] : undefined;
+    this.ledger = quoteName(options.ledgerTable ?? (this.schema ? `${this.schema}.streamlab_batches` : "streamlab_batches"), "table name");
     this.keys = (options.keyColumns ?? []).map((k) => quoteName(k, "column name"));
     this.connectionString = options.connectionString ?? process.env.DATABASE_URL ?? undefined;
   }
@@ -91,20 +99,49 @@ export class PostgresSink implements Sink {
     if (c) await closeClient(c);
   }
 
-  /** Applies the setup SQL when the target or the ledger is missing (it is idempotent). */
+  /**
+   * Makes sure the target and the ledger exist, and reads the target's columns. Only the configured
+   * target is ever created: the bundled setup SQL defines user_events, so it runs (in the target's
+   * schema) for a target of that name only; any other missing target needs `setupSqlFile`.
+   */
   private async ensureTables(c: pg.Client): Promise<void> {
-    const exists = async (t: string) => (await c.query("SELECT to_regclass($1) IS NOT NULL AS ok", [t.replaceAll('"', "")])).rows[0].ok as boolean;
-    if (!(await exists(this.target)) || !(await exists(this.ledger))) {
-      const file = this.options.setupSqlFile ?? path.join(packageRoot(), "sql", "postgres_setup.sql");
-      if (fs.existsSync(file)) await c.query(fs.readFileSync(file, "utf8"));
-      await c.query(`CREATE TABLE IF NOT EXISTS ${this.ledger} (query_id TEXT NOT NULL, batch_id BIGINT NOT NULL, target_table TEXT NOT NULL, rows_inserted BIGINT NOT NULL, rows_skipped BIGINT NOT NULL, committed_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (query_id, batch_id))`);
+    // to_regclass resolves a quoted name exactly as the statements below will (case, schema, search_path).
+    const exists = async (t: string) => (await c.query("SELECT to_regclass($1) IS NOT NULL AS ok", [t])).rows[0].ok as boolean;
+    const where = describeConnection(this.connectionString);
+    if (!(await exists(this.target))) {
+      const name = this.options.table.split(".").at(-1);
+      const file = this.options.setupSqlFile ?? (name === "user_events" ? path.join(packageRoot(), "sql", "postgres_setup.sql") : undefined);
+      if (!file) {
+        throw new StreamlabError("POSTGRES_ERROR", `The table ${this.target} does not exist in ${where}.`, {
+          hint: `Create it first (names are used exactly as written: quoted, case-sensitive), or pass setupSqlFile with its CREATE TABLE; the bundled sql/postgres_setup.sql only defines user_events.`,
+        });
+      }
+      let sql: string;
+      try {
+        sql = fs.readFileSync(file, "utf8");
+      } catch (e) {
+        throw new StreamlabError("INVALID_OPTION", `Cannot read setupSqlFile ${file}: ${messageOf(e)}.`, { hint: "Pass the path of a readable .sql file that creates the target table." });
+      }
+      await c.query("BEGIN");
+      try {
+        // The bundled SQL names its tables without a schema: it creates them in the target's.
+        if (this.schema && !this.options.setupSqlFile) await c.query(`SET LOCAL search_path TO ${quoteName(this.schema, "schema name")}`);
+        await c.query(sql);
+        await c.query("COMMIT");
+      } catch (e) {
+        await c.query("ROLLBACK").catch(() => {});
+        throw new StreamlabError("POSTGRES_ERROR", `Creating ${this.target} with ${file} failed in ${where}: ${redact(messageOf(e))}.`, { hint: "Check that the schema exists and the user may create tables in it, or create the table yourself.", cause: e });
+      }
       if (!(await exists(this.target))) {
-        throw new StreamlabError("POSTGRES_ERROR", `The table ${this.options.table} does not exist in ${describeConnection(this.connectionString)}, and the setup SQL did not create it.`, { hint: "Create it first, or pass setupSqlFile with its CREATE TABLE." });
+        throw new StreamlabError("POSTGRES_ERROR", `The table ${this.target} does not exist in ${where}, and ${file} did not create it.`, { hint: "Make setupSqlFile create the configured table (names are used exactly as written: quoted, case-sensitive)." });
       }
     }
-    const [schema, table] = this.target.includes(".") ? this.target.replaceAll('"', "").split(".") : [null, this.target.replaceAll('"', "")];
-    const cols = await c.query("SELECT column_name FROM information_schema.columns WHERE table_name = $1 AND ($2::text IS NULL OR table_schema = $2) AND table_schema = COALESCE($2, current_schema())", [table, schema]);
-    this.columns = new Set(cols.rows.map((r) => r.column_name as string));
+    // Checked first: CREATE TABLE IF NOT EXISTS needs the CREATE privilege even when the table exists.
+    if (!(await exists(this.ledger))) {
+      await c.query(`CREATE TABLE IF NOT EXISTS ${this.ledger} (query_id TEXT NOT NULL, batch_id BIGINT NOT NULL, target_table TEXT NOT NULL, rows_inserted BIGINT NOT NULL, rows_skipped BIGINT NOT NULL, committed_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (query_id, batch_id))`);
+    }
+    const cols = await c.query("SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped", [this.target]);
+    this.columns = new Set(cols.rows.map((r) => r.attname as string));
   }
 
   async addBatch(batchId: number, table: string): Promise<SinkResult> {

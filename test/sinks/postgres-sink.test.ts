@@ -1,6 +1,7 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
+import * as crypto from "node:crypto";
 import * as net from "node:net";
 import { spawn } from "node:child_process";
 import { readStream } from "../../lib/stream/api";
@@ -132,6 +133,62 @@ for (const target of targets) {
     assert.equal(q.exception, undefined, String(q.exception));
     const rows = await query<{ event_id: string }>(db.url, "SELECT event_id FROM user_events ORDER BY event_id");
     assert.deepEqual(rows.map((r) => r.event_id), ["x1", "x2", "x3", "x4"]);
+  });
+}
+
+for (const target of targets) {
+  /** Streams two events into `options.table` and returns the stopped query. */
+  async function streamTwo(t: TestContext, url: string, options: Record<string, unknown>, name: string) {
+    const mem = new MemoryStream(["event_id", "user_id", "event_type", "product_id", "price", "event_timestamp"]);
+    const q = await readStream.memory(mem).writeStream(
+      { format: "postgres", options: { table: "user_events", keyColumns: ["event_id"], connectionString: url, ...options } },
+      { queryName: `${name}-${target.name}`, checkpointLocation: path.join(tmpDir(t), "ck") },
+    );
+    mem.addData([event("m1", 1), event("m2", 2)]);
+    await q.processAllAvailable().catch(() => {});
+    await q.stop();
+    return q;
+  }
+  const exists = async (url: string, name: string) => (await query<{ ok: boolean }>(url, `SELECT to_regclass('${name}') IS NOT NULL AS ok`))[0]!.ok;
+
+  test(`${target.name}: a mixed-case target is written as named (a quoted identifier), and no user_events appears`, async (t) => {
+    const db = await target.setup(t);
+    if (!db) return;
+    await query(db.url, `CREATE TABLE "UserEvents" (event_id TEXT PRIMARY KEY, user_id TEXT, event_type TEXT, product_id TEXT, price NUMERIC(10,2), event_timestamp TIMESTAMPTZ)`);
+    const q = await streamTwo(t, db.url, { table: "UserEvents" }, "pg-mixed");
+    assert.equal(q.exception, undefined, String(q.exception));
+    const rows = await query<{ event_id: string }>(db.url, `SELECT event_id FROM "UserEvents" ORDER BY event_id`);
+    assert.deepEqual(rows.map((r) => r.event_id), ["m1", "m2"]);
+    assert.equal(await exists(db.url, "user_events"), false, "the sink did not create user_events");
+    const ledger = await query<{ target_table: string }>(db.url, "SELECT target_table FROM streamlab_batches");
+    assert.deepEqual(ledger.map((l) => l.target_table), ["UserEvents"]);
+  });
+
+  test(`${target.name}: a missing schema.user_events is created in that schema, with its ledger beside it`, async (t) => {
+    const db = await target.setup(t);
+    if (!db) return;
+    const schema = `s_${crypto.randomUUID().replaceAll("-", "").slice(0, 10)}`;
+    await query(db.url, `CREATE SCHEMA ${schema}`);
+    try {
+      const q = await streamTwo(t, db.url, { table: `${schema}.user_events` }, "pg-schema");
+      assert.equal(q.exception, undefined, String(q.exception));
+      const rows = await query<{ event_id: string }>(db.url, `SELECT event_id FROM ${schema}.user_events ORDER BY event_id`);
+      assert.deepEqual(rows.map((r) => r.event_id), ["m1", "m2"]);
+      assert.equal(await exists(db.url, "user_events"), false, "nothing was created outside the schema");
+      assert.equal((await query(db.url, `SELECT 1 FROM ${schema}.streamlab_batches`)).length, 1, "the ledger lives beside the target");
+    } finally {
+      await query(db.url, `DROP SCHEMA ${schema} CASCADE`); // here, not in t.after: the server stops in an earlier after-hook
+    }
+  });
+
+  test(`${target.name}: a missing target that the setup SQL does not define is refused by name, and nothing else is created`, async (t) => {
+    const db = await target.setup(t);
+    if (!db) return;
+    const q = await streamTwo(t, db.url, { table: "page_views" }, "pg-missing");
+    assert.equal(q.exception?.code, "POSTGRES_ERROR", String(q.exception));
+    assert.match(q.exception!.message, /page_views/);
+    assert.equal(await exists(db.url, "user_events"), false, "the sink did not create user_events instead");
+    assert.equal(await exists(db.url, "page_views"), false);
   });
 }
 
