@@ -46,6 +46,7 @@ export type ErrorCode =
   | "MALFORMED_RECORD"
   // sinks and notifications
   | "POSTGRES_ERROR"
+  | "POSTGRES_TIMEOUT"
   | "SMTP_ERROR";
 
 export interface StreamlabErrorOptions {

@@ -15,7 +15,7 @@ import { from as copyFrom } from "pg-copy-streams";
 import { sqlString } from "../duck";
 import { StreamlabError, isStreamlabError, messageOf } from "../errors";
 import { packageRoot } from "../paths";
-import { closeClient, connect, describeConnection, quoteName, redact } from "./postgres";
+import { CONNECT_DEFAULTS, closeClient, connect, describeConnection, quoteName, redact, seconds } from "./postgres";
 import type { Sink, SinkContext, SinkResult } from "./sink";
 
 export interface PostgresSinkOptions {
@@ -35,12 +35,23 @@ export interface PostgresSinkOptions {
   ledgerTable?: string;
   /** How long to keep retrying an unreachable server before failing the query (ms). Default 10 minutes. */
   retryForMs?: number;
+  /** How long connecting may take (ms); 0 waits forever. Default 10 s. */
+  connectTimeoutMs?: number;
+  /**
+   * How long one statement may take (ms); 0 waits forever. Default 60 s. The server cancels a
+   * slower statement (statement_timeout: the query fails, retrying would not help); a server that
+   * does not answer at all is given up a second later by the client and retried as unreachable.
+   */
+  queryTimeoutMs?: number;
 }
 
-/** Errors worth retrying: the server is unreachable, restarting or dropped the connection. */
+/** The client waits this much longer than statement_timeout, so a live server cancels a slow statement (and says so) before the client takes it for a dead one. */
+const READ_TIMEOUT_GRACE_MS = 1000;
+
+/** Errors worth retrying: the server is unreachable, restarting, dropped the connection or stopped answering. */
 function isTransient(e: unknown): boolean {
   const code = (e as { code?: string }).code ?? "";
-  return ["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"].includes(code) || /Connection terminated|connection.*(closed|ended)|not queryable|Client has encountered a connection error/i.test(messageOf(e));
+  return ["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"].includes(code) || /Connection terminated|connection.*(closed|ended)|not queryable|Client has encountered a connection error|Query read timeout/i.test(messageOf(e));
 }
 
 export class PostgresSink implements Sink {
@@ -80,7 +91,8 @@ export class PostgresSink implements Sink {
 
   private async client_(): Promise<pg.Client> {
     if (this.client) return this.client;
-    const c = await connect(this.connectionString);
+    const queryTimeoutMs = this.options.queryTimeoutMs ?? CONNECT_DEFAULTS.queryTimeoutMs;
+    const c = await connect(this.connectionString, { connectTimeoutMs: this.options.connectTimeoutMs, queryTimeoutMs: queryTimeoutMs > 0 ? queryTimeoutMs + READ_TIMEOUT_GRACE_MS : 0 });
     try {
       this.copySupported = !/PGlite/i.test((await c.query("SELECT version() AS v")).rows[0].v as string);
       await this.ensureTables(c);
@@ -163,10 +175,7 @@ export class PostgresSink implements Sink {
           if (attempt > 1) this.ctx.reportStatus?.("Processing new data");
           return result;
         } catch (e) {
-          if (!isTransient(e) || Date.now() - started > retryFor) {
-            if (isStreamlabError(e)) throw e;
-            throw new StreamlabError("POSTGRES_ERROR", `Writing batch ${batchId} to ${this.options.table} failed: ${redact(messageOf(e))}`, { cause: e });
-          }
+          if (!isTransient(e) || Date.now() - started > retryFor) throw this.failure(e, batchId);
           await this.dropClient();
           const wait = Math.min(10_000, 200 * 2 ** Math.min(attempt, 6));
           this.ctx.reportStatus?.(`Waiting for PostgreSQL at ${describeConnection(this.connectionString)} (attempt ${attempt}, retrying in ${wait} ms): ${redact(messageOf(e))}`);
@@ -176,6 +185,26 @@ export class PostgresSink implements Sink {
     } finally {
       fs.rmSync(csv, { force: true });
     }
+  }
+
+  /** What went wrong, as the error the query fails with: a timeout says which setting bounds it. */
+  private failure(e: unknown, batchId: number): StreamlabError {
+    if (isStreamlabError(e)) return e;
+    const where = describeConnection(this.connectionString);
+    const limit = seconds(this.options.queryTimeoutMs ?? CONNECT_DEFAULTS.queryTimeoutMs);
+    if (/Query read timeout/i.test(messageOf(e))) {
+      return new StreamlabError("POSTGRES_TIMEOUT", `PostgreSQL at ${where} did not answer a statement within ${limit} (queryTimeoutMs) while writing batch ${batchId} to ${this.options.table}.`, {
+        hint: "Check that the server is up and reachable (a stopped VM or a dropped network leaves connections open and silent); the batch runs again when the query restarts.",
+        cause: e,
+      });
+    }
+    if ((e as { code?: string }).code === "57014" && /statement timeout/i.test(messageOf(e))) {
+      return new StreamlabError("POSTGRES_TIMEOUT", `Writing batch ${batchId} to ${this.options.table} in ${where}: a statement ran longer than ${limit} (queryTimeoutMs) and the server cancelled it.`, {
+        hint: "Raise queryTimeoutMs, or make batches smaller (e.g. maxFilesPerTrigger on the source); a lock held by another session also makes statements wait.",
+        cause: e,
+      });
+    }
+    return new StreamlabError("POSTGRES_ERROR", `Writing batch ${batchId} to ${this.options.table} failed: ${redact(messageOf(e))}`, { cause: e });
   }
 
   /** Loads the batch into the staging table: COPY from a CSV DuckDB wrote, or JSON parameters in chunks. */
@@ -202,6 +231,9 @@ export class PostgresSink implements Sink {
     const queryId = this.ctx.queryId;
     await c.query("BEGIN");
     try {
+      // Per transaction (SET LOCAL), not a start-up parameter: poolers such as PgBouncer refuse unknown start-up parameters.
+      const statementTimeout = this.options.queryTimeoutMs ?? CONNECT_DEFAULTS.queryTimeoutMs;
+      if (statementTimeout > 0) await c.query(`SET LOCAL statement_timeout = ${Math.round(statementTimeout)}`);
       const done = await c.query(`SELECT rows_inserted, rows_skipped FROM ${this.ledger} WHERE query_id = $1 AND batch_id = $2`, [queryId, batchId]);
       if (done.rowCount) {
         await c.query("ROLLBACK");

@@ -48,12 +48,41 @@ export function connectionFromEnv(): string | undefined {
   return process.env.DATABASE_URL || undefined;
 }
 
-export async function connect(connectionString?: string): Promise<pg.Client> {
-  const client = new pg.Client(connectionString ? { connectionString } : {});
+export interface ConnectOptions {
+  /** How long connecting (TCP, TLS, start-up) may take, ms; 0 waits forever. Default 10 s. */
+  connectTimeoutMs?: number;
+  /** How long the client waits for the answer to one statement, ms; 0 waits forever. Default 60 s. */
+  queryTimeoutMs?: number;
+}
+
+export const CONNECT_DEFAULTS: Required<ConnectOptions> = { connectTimeoutMs: 10_000, queryTimeoutMs: 60_000 };
+
+/** Seconds for messages: "10 s", "0.5 s". */
+export function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
+}
+
+/**
+ * A connected client, or POSTGRES_TIMEOUT when the server does not complete the connection within
+ * connectTimeoutMs (a server that accepts and never answers would otherwise hang for ever), or
+ * POSTGRES_ERROR. Statements time out after queryTimeoutMs (pg's query_timeout).
+ */
+export async function connect(connectionString?: string, options: ConnectOptions = {}): Promise<pg.Client> {
+  const connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_DEFAULTS.connectTimeoutMs;
+  const queryTimeoutMs = options.queryTimeoutMs ?? CONNECT_DEFAULTS.queryTimeoutMs;
+  const client = new pg.Client({ ...(connectionString ? { connectionString } : {}), connectionTimeoutMillis: connectTimeoutMs, ...(queryTimeoutMs > 0 ? { query_timeout: queryTimeoutMs } : {}) });
+  const where = describeConnection(connectionString);
   try {
     await client.connect();
   } catch (e) {
-    throw new StreamlabError("POSTGRES_ERROR", `Cannot connect to PostgreSQL at ${describeConnection(connectionString)}: ${redact(messageOf(e))}.`, {
+    // pg destroys the socket itself when connectionTimeoutMillis expires, with this message.
+    if (connectTimeoutMs > 0 && /timeout expired|connection timeout/i.test(messageOf(e))) {
+      throw new StreamlabError("POSTGRES_TIMEOUT", `PostgreSQL at ${where} did not complete the connection within ${seconds(connectTimeoutMs)} (connectTimeoutMs).`, {
+        hint: "Check that a PostgreSQL server (not another service) listens there and answers: a stopped VM or a firewall that drops packets can accept connections and stay silent. On a slow network, raise connectTimeoutMs.",
+        cause: e,
+      });
+    }
+    throw new StreamlabError("POSTGRES_ERROR", `Cannot connect to PostgreSQL at ${where}: ${redact(messageOf(e))}.`, {
       hint: "Check that the server runs and DATABASE_URL (or PGHOST, PGPORT, PGUSER, PGDATABASE) is right; without DATABASE_URL `npm start` uses the embedded PGlite.",
       cause: e,
     });

@@ -2,14 +2,16 @@ import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import * as crypto from "node:crypto";
+import * as fs from "node:fs";
 import * as net from "node:net";
 import { spawn } from "node:child_process";
+import pg from "pg";
 import { readStream } from "../../lib/stream/api";
 import { MemoryStream } from "../../lib/sources/memory-source";
 import { PostgresSink } from "../../lib/sinks/postgres-sink";
 import { expectCode, tmpDir } from "../helpers/tmp";
 import { EVENT_SCHEMA, landFiles, sleep } from "../helpers/stream";
-import { FlakyProxy, embedded, query, realPgAvailable, realPgSchema, REAL_PG_URL } from "../helpers/postgres";
+import { FlakyProxy, SilentServer, embedded, query, realPgAvailable, realPgSchema, REAL_PG_URL } from "../helpers/postgres";
 
 interface Target {
   name: string;
@@ -265,4 +267,48 @@ test("a process whose PostgreSQL queries stopped (committed, failed on a missing
   assert.equal(results[0], "ok");
   assert.equal(results[1], "POSTGRES_ERROR");
   assert.match(results[2]!, /^POSTGRES_/);
+});
+
+for (const mode of ["silent", "startup"] as const) {
+  test(`a server that ${mode === "silent" ? "accepts connections" : "completes the start-up"} and never answers fails the query with POSTGRES_TIMEOUT instead of hanging it`, { timeout: 60_000 }, async (t) => {
+    const server = new SilentServer(mode);
+    await server.start();
+    t.after(() => server.stop());
+    const url = `postgres://app:pa@ss@127.0.0.1:${server.port}/shop`;
+    const mem = new MemoryStream(["event_id", "user_id", "event_type", "product_id", "price", "event_timestamp"]);
+    const q = await readStream.memory(mem).writeStream(
+      { format: "postgres", options: { table: "user_events", keyColumns: ["event_id"], connectionString: url, connectTimeoutMs: 500, queryTimeoutMs: 500, retryForMs: 0 } },
+      { queryName: `pg-silent-${mode}`, checkpointLocation: path.join(tmpDir(t), "ck") },
+    );
+    mem.addData([event("s1", 1)]);
+    const started = Date.now();
+    const ended = await q.awaitTermination(30_000).catch(() => true);
+    assert.ok(ended, "the query ended by itself");
+    assert.ok(Date.now() - started < 30_000);
+    assert.equal(q.exception?.code, "POSTGRES_TIMEOUT", String(q.exception));
+    assert.ok(q.exception!.message.includes(`postgres://app:***@127.0.0.1:${server.port}/shop`), q.exception!.message);
+    assert.match(q.exception!.message, mode === "silent" ? /connectTimeoutMs/ : /queryTimeoutMs/);
+    assert.doesNotMatch(q.exception!.message, /pa@ss/);
+  });
+}
+
+test("PostgreSQL: a statement slower than queryTimeoutMs is cancelled by the server and fails the query at once (POSTGRES_TIMEOUT, not retried)", { timeout: 60_000 }, async (t) => {
+  const db = await targets[1]!.setup(t);
+  if (!db) return;
+  await query(db.url, fs.readFileSync(path.resolve(__dirname, "../../../sql/postgres_setup.sql"), "utf8"));
+  // Another session holds the table: every statement of the sink on it waits.
+  const holder = new pg.Client({ connectionString: db.url });
+  await holder.connect();
+  t.after(() => holder.end());
+  await holder.query("BEGIN; LOCK TABLE user_events IN ACCESS EXCLUSIVE MODE");
+  const mem = new MemoryStream(["event_id", "user_id", "event_type", "product_id", "price", "event_timestamp"]);
+  const q = await readStream.memory(mem).writeStream(
+    { format: "postgres", options: { table: "user_events", keyColumns: ["event_id"], connectionString: db.url, queryTimeoutMs: 1000 } },
+    { queryName: "pg-slow", checkpointLocation: path.join(tmpDir(t), "ck") },
+  );
+  mem.addData([event("slow", 1)]);
+  assert.ok(await q.awaitTermination(30_000).catch(() => true), "the query failed instead of retrying for retryForMs (10 minutes)");
+  assert.equal(q.exception?.code, "POSTGRES_TIMEOUT", String(q.exception));
+  assert.match(q.exception!.message, /queryTimeoutMs/);
+  await holder.query("ROLLBACK");
 });

@@ -1,7 +1,9 @@
 /** PostgreSQL connections (lib/sinks/postgres): passwords kept out of messages, timeouts, the embedded database's lock. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { describeConnection, redact } from "../../lib/sinks/postgres";
+import { connect, describeConnection, redact } from "../../lib/sinks/postgres";
+import { expectCode } from "../helpers/tmp";
+import { SilentServer } from "../helpers/postgres";
 
 test("redact hides the whole password, whatever characters it holds", () => {
   const cases: [string, string, string][] = [
@@ -41,4 +43,25 @@ test("redact hides password= in key/value connection strings and URL parameters"
     assert.ok(out.includes(kept), `the rest stays readable: ${out}`);
   }
   assert.equal(redact("host=h password=x&sslmode=require"), "host=h password=***&sslmode=require");
+});
+
+test("connecting to a server that accepts and never answers times out with POSTGRES_TIMEOUT naming the server, not its password", { timeout: 30_000 }, async (t) => {
+  const server = new SilentServer("silent");
+  await server.start();
+  t.after(() => server.stop());
+  const started = Date.now();
+  const e = await expectCode(() => connect(`postgres://app:pa@ss@127.0.0.1:${server.port}/shop`, { connectTimeoutMs: 500 }), "POSTGRES_TIMEOUT");
+  assert.ok(Date.now() - started < 10_000, `gave up after ${Date.now() - started} ms`);
+  assert.ok(e.message.includes(`postgres://app:***@127.0.0.1:${server.port}/shop`), e.message);
+  assert.doesNotMatch(e.message, /pa@ss/);
+  assert.match(e.message, /connectTimeoutMs/, "says which setting to change");
+});
+
+test("a statement the server never answers times out with POSTGRES_TIMEOUT", { timeout: 30_000 }, async (t) => {
+  const server = new SilentServer("startup");
+  await server.start();
+  t.after(() => server.stop());
+  const c = await connect(`postgres://app@127.0.0.1:${server.port}/shop`, { queryTimeoutMs: 500 });
+  t.after(() => c.end());
+  await assert.rejects(() => c.query("SELECT 1"), /timeout/i);
 });
