@@ -47,6 +47,7 @@ export type ErrorCode =
   // sinks and notifications
   | "POSTGRES_ERROR"
   | "POSTGRES_TIMEOUT"
+  | "POSTGRES_UNAVAILABLE"
   | "SMTP_ERROR";
 
 export interface StreamlabErrorOptions {

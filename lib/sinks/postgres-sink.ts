@@ -3,8 +3,9 @@
  * with COPY into a temporary staging table, `INSERT … SELECT … ON CONFLICT (key) DO NOTHING` into
  * the target, and a ledger row (query_id, batch_id, rows_inserted, rows_skipped, committed_at). A
  * batch whose ledger row exists is skipped, so a replay after a crash is exactly-once. When the
- * server is unreachable the batch is retried with backoff (the query's status says so), and the
- * checkpoint commits only after PostgreSQL has.
+ * server is unreachable the batch is retried with exponential backoff (the query's status says
+ * "Waiting for PostgreSQL at … (attempt 3/24, next in 4 s)"), and the checkpoint commits only after
+ * PostgreSQL has.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -33,8 +34,21 @@ export interface PostgresSinkOptions {
   setupSqlFile?: string;
   /** The ledger table, created when missing. Default streamlab_batches, in the target's schema. */
   ledgerTable?: string;
-  /** How long to keep retrying an unreachable server before failing the query (ms). Default 10 minutes. */
+  /**
+   * How long to keep retrying an unreachable server before failing the query (ms): the waits between
+   * attempts add up to at most this. Default 10 minutes. 0 fails at the first error.
+   */
   retryForMs?: number;
+  /** The wait after the first failed attempt (ms), doubled after each further one. Default 1 s. */
+  retryInitialDelayMs?: number;
+  /** The longest wait between two attempts (ms). Default 30 s. */
+  retryMaxDelayMs?: number;
+  /**
+   * Aborting it ends a wait between attempts at once (the main job aborts it on Ctrl-C): the batch
+   * fails, unwritten, and runs again when the query restarts. An attempt in flight runs to its end
+   * (bounded by the timeouts).
+   */
+  signal?: AbortSignal;
   /** How long connecting may take (ms); 0 waits forever. Default 10 s. */
   connectTimeoutMs?: number;
   /**
@@ -45,13 +59,57 @@ export interface PostgresSinkOptions {
   queryTimeoutMs?: number;
 }
 
+export const RETRY_DEFAULTS = { retryForMs: 10 * 60_000, retryInitialDelayMs: 1000, retryMaxDelayMs: 30_000 };
+
+/** The wait after failed attempt `n` (1-based): the initial delay doubled each time, capped. */
+function backoff(n: number, initialMs: number, maxMs: number): number {
+  return Math.min(maxMs, initialMs * 2 ** (n - 1));
+}
+
+/** How many attempts `budgetMs` allows: the first, and one after each wait that still fits. */
+function attemptsWithin(budgetMs: number, initialMs: number, maxMs: number): number {
+  let n = 1;
+  for (let waited = 0; waited + backoff(n, initialMs, maxMs) <= budgetMs; n++) waited += backoff(n, initialMs, maxMs);
+  return n;
+}
+
+/** Sleeps `ms`; false when `signal` aborted first. */
+function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(false);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
 /** The client waits this much longer than statement_timeout, so a live server cancels a slow statement (and says so) before the client takes it for a dead one. */
 const READ_TIMEOUT_GRACE_MS = 1000;
 
-/** Errors worth retrying: the server is unreachable, restarting, dropped the connection or stopped answering. */
+/**
+ * Errors worth retrying: the server is unreachable, restarting, dropped the connection or stopped
+ * answering — also when wrapped (connect() wraps its errors in a StreamlabError with the cause).
+ */
 function isTransient(e: unknown): boolean {
   const code = (e as { code?: string }).code ?? "";
-  return ["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"].includes(code) || /Connection terminated|connection.*(closed|ended)|not queryable|Client has encountered a connection error|Query read timeout/i.test(messageOf(e));
+  if (["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"].includes(code)) return true;
+  if (/Connection terminated|connection.*(closed|ended)|not queryable|Client has encountered a connection error|Query read timeout|timeout expired/i.test(messageOf(e))) return true;
+  const cause = (e as { cause?: unknown }).cause;
+  return cause !== undefined && cause !== e && isTransient(cause);
+}
+
+
+function nonNegative(options: PostgresSinkOptions, name: "retryForMs" | "retryInitialDelayMs" | "retryMaxDelayMs" | "connectTimeoutMs" | "queryTimeoutMs", min = 0): void {
+  const v = options[name];
+  if (v !== undefined && !(typeof v === "number" && v >= min && Number.isFinite(v))) {
+    throw new StreamlabError("INVALID_OPTION", `The PostgreSQL sink's ${name} must be a number of milliseconds${min > 0 ? ` of at least ${min}` : " (0 or more)"}, got ${JSON.stringify(v)}.`);
+  }
 }
 
 export class PostgresSink implements Sink {
@@ -73,6 +131,8 @@ export class PostgresSink implements Sink {
     this.schema = options.table.includes(".") ? options.table.split(".")[0] : undefined;
     this.ledger = quoteName(options.ledgerTable ?? (this.schema ? `${this.schema}.streamlab_batches` : "streamlab_batches"), "table name");
     this.keys = (options.keyColumns ?? []).map((k) => quoteName(k, "column name"));
+    for (const name of ["retryForMs", "retryMaxDelayMs", "connectTimeoutMs", "queryTimeoutMs"] as const) nonNegative(options, name);
+    nonNegative(options, "retryInitialDelayMs", 1);
     this.connectionString = options.connectionString ?? process.env.DATABASE_URL ?? undefined;
   }
 
@@ -158,7 +218,8 @@ export class PostgresSink implements Sink {
 
   async addBatch(batchId: number, table: string): Promise<SinkResult> {
     const started = Date.now();
-    const retryFor = this.options.retryForMs ?? 10 * 60_000;
+    const o = { ...RETRY_DEFAULTS, ...Object.fromEntries(Object.entries(this.options).filter(([, v]) => v !== undefined)) };
+    const maxAttempts = attemptsWithin(o.retryForMs, o.retryInitialDelayMs, o.retryMaxDelayMs);
     // The batch as CSV, written by DuckDB: rows never pass through JavaScript.
     const csv = path.join(os.tmpdir(), `streamlab-pg-${process.pid}-${batchId}-${Date.now()}.csv`);
     const batchCols = (await this.ctx.duck.describe(`SELECT * FROM ${table}`)).map((c) => c.name);
@@ -171,20 +232,47 @@ export class PostgresSink implements Sink {
             throw new StreamlabError("POSTGRES_ERROR", `The batch has column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} that ${this.options.table} lacks.`, { hint: "Select only the table's columns before the sink, or add them to the table." });
           }
           const cols = batchCols.map((col) => quoteName(col, "column name"));
+          // A retry after a lost COMMIT is safe: the ledger row tells whether it landed.
           const result = await this.writeBatch(c, batchId, table, csv, cols);
           if (attempt > 1) this.ctx.reportStatus?.("Processing new data");
           return result;
         } catch (e) {
-          if (!isTransient(e) || Date.now() - started > retryFor) throw this.failure(e, batchId);
+          if (!isTransient(e)) throw this.failure(e, batchId);
           await this.dropClient();
-          const wait = Math.min(10_000, 200 * 2 ** Math.min(attempt, 6));
-          this.ctx.reportStatus?.(`Waiting for PostgreSQL at ${describeConnection(this.connectionString)} (attempt ${attempt}, retrying in ${wait} ms): ${redact(messageOf(e))}`);
-          await new Promise((r) => setTimeout(r, wait));
+          const where = describeConnection(this.connectionString);
+          const last = this.failure(e, batchId);
+          // A timeout stays a timeout; anything else transient means the server could not be reached.
+          const code = last.code === "POSTGRES_TIMEOUT" ? "POSTGRES_TIMEOUT" : "POSTGRES_UNAVAILABLE";
+          if (attempt >= maxAttempts) {
+            throw new StreamlabError(code, `Gave up on PostgreSQL at ${where} after ${attempt} attempt${attempt > 1 ? "s" : ""} over ${seconds(Date.now() - started)} (retryForMs ${seconds(o.retryForMs)}), writing batch ${batchId} to ${this.options.table}: ${this.reasonOf(e)}`, {
+              hint: "Start the server or correct the connection settings, then restart the query: it resumes with this batch from its checkpoint. Raise retryForMs to wait longer.",
+              cause: e,
+              details: { attempts: attempt },
+            });
+          }
+          const wait = backoff(attempt, o.retryInitialDelayMs, o.retryMaxDelayMs);
+          this.ctx.reportStatus?.(`Waiting for PostgreSQL at ${where} (attempt ${attempt}/${maxAttempts}, next in ${seconds(wait)}): ${this.reasonOf(e)}`);
+          if (!(await sleep(wait, this.options.signal))) {
+            throw new StreamlabError(code, `Stopped while waiting for PostgreSQL at ${where} (attempt ${attempt}/${maxAttempts}) to write batch ${batchId} to ${this.options.table}: ${this.reasonOf(e)}`, {
+              hint: "The batch was not written; it runs again when the query restarts from its checkpoint.",
+              cause: e,
+              details: { attempts: attempt, stopped: true },
+            });
+          }
         }
       }
     } finally {
       fs.rmSync(csv, { force: true });
     }
+  }
+
+  /** Why an attempt failed, in a few words for the status line and the final error: not our wrapping of it. */
+  private reasonOf(e: unknown): string {
+    if (/Query read timeout/i.test(messageOf(e))) return `no answer to a statement within ${seconds(this.options.queryTimeoutMs ?? CONNECT_DEFAULTS.queryTimeoutMs)} (queryTimeoutMs)`;
+    if (isStreamlabError(e, "POSTGRES_TIMEOUT")) return `no answer to the connection within ${seconds(this.options.connectTimeoutMs ?? CONNECT_DEFAULTS.connectTimeoutMs)} (connectTimeoutMs)`;
+    if (isStreamlabError(e, "POSTGRES_ERROR") && e.cause !== undefined) return this.reasonOf(e.cause);
+    if (isStreamlabError(e) && e.hint && e.message.endsWith(e.hint)) return e.message.slice(0, -e.hint.length).trimEnd();
+    return redact(messageOf(e));
   }
 
   /** What went wrong, as the error the query fails with: a timeout says which setting bounds it. */

@@ -194,6 +194,84 @@ for (const target of targets) {
   });
 }
 
+for (const target of targets) {
+  /** The target behind a FlakyProxy, and a query writing to it through the proxy. */
+  async function throughProxy(t: TestContext, name: string, options: Record<string, unknown>) {
+    const db = await target.setup(t);
+    if (!db) return undefined;
+    const proxy = new FlakyProxy(db.port);
+    await proxy.start();
+    t.after(() => proxy.stop());
+    const url = db.url.replace(`:${db.port}/`, `:${proxy.port}/`);
+    const mem = new MemoryStream(["event_id", "user_id", "event_type", "product_id", "price", "event_timestamp"]);
+    const cleanup = new AbortController();
+    const q = await readStream.memory(mem).writeStream(
+      { format: "postgres", options: { table: "user_events", keyColumns: ["event_id"], connectionString: url, retryInitialDelayMs: 100, retryMaxDelayMs: 1000, ...options, signal: AbortSignal.any([cleanup.signal, ...(options.signal ? [options.signal as AbortSignal] : [])]) } },
+      { queryName: `${name}-${target.name}`, checkpointLocation: path.join(tmpDir(t), "ck") },
+    );
+    t.after(() => {
+      cleanup.abort(); // a query still waiting for the server (a failed test) stops at once
+      return q.stop();
+    });
+    return { db, proxy, mem, q };
+  }
+
+  test(`${target.name}: refused reconnects are retried with exponential backoff, the status saying so, until the server is back`, { timeout: 60_000 }, async (t) => {
+    const r = await throughProxy(t, "pg-backoff", { retryForMs: 60_000 });
+    if (!r) return;
+    const { db, proxy, mem, q } = r;
+    mem.addData([event("b1", 1)]);
+    await q.processAllAvailable();
+    await proxy.stop(); // connections dropped, new ones refused
+    mem.addData([event("b2", 2)]);
+    const seen = new Set<string>();
+    for (let i = 0; i < 1000 && !/attempt 3\//.test(q.status.message) && q.isActive; i++) {
+      seen.add(q.status.message);
+      await sleep(10);
+    }
+    assert.match(q.status.message, /^Waiting for PostgreSQL at postgres:\/\/\S+ \(attempt 3\/\d+, next in 0\.4 s\): .*ECONNREFUSED/, `seen: ${[...seen].join(" | ")}`);
+    await proxy.start();
+    mem.addData([event("b3", 3)]);
+    await q.processAllAvailable();
+    assert.equal(q.exception, undefined, String(q.exception));
+    assert.doesNotMatch(q.status.message, /Waiting for PostgreSQL/);
+    const rows = await query<{ event_id: string }>(db.url, "SELECT event_id FROM user_events ORDER BY event_id");
+    assert.deepEqual(rows.map((x) => x.event_id), ["b1", "b2", "b3"]);
+  });
+
+  test(`${target.name}: when the retry budget is spent the query fails with POSTGRES_UNAVAILABLE naming the server and the attempts`, { timeout: 60_000 }, async (t) => {
+    const r = await throughProxy(t, "pg-budget", { retryForMs: 700 });
+    if (!r) return;
+    const { proxy, mem, q } = r;
+    mem.addData([event("g1", 1)]);
+    await q.processAllAvailable();
+    await proxy.stop();
+    mem.addData([event("g2", 2)]);
+    assert.ok(await q.awaitTermination(30_000).catch(() => true), "the query gave up");
+    assert.equal(q.exception?.code, "POSTGRES_UNAVAILABLE", String(q.exception));
+    // Waits of 0.1, 0.2 and 0.4 s fit in 0.7 s: four attempts.
+    assert.match(q.exception!.message, new RegExp(`postgres://\\S+:${proxy.port}/\\S+ after 4 attempts`));
+    assert.match(q.exception!.message, /retryForMs/);
+  });
+
+  test(`${target.name}: aborting the sink's signal ends a wait for the server at once`, { timeout: 60_000 }, async (t) => {
+    const abort = new AbortController();
+    const r = await throughProxy(t, "pg-abort", { retryForMs: 600_000, retryInitialDelayMs: 60_000, retryMaxDelayMs: 60_000, signal: abort.signal });
+    if (!r) return;
+    const { proxy, mem, q } = r;
+    await proxy.stop();
+    mem.addData([event("a1", 1)]);
+    for (let i = 0; i < 1000 && !/^Waiting for PostgreSQL/.test(q.status.message); i++) await sleep(10);
+    assert.match(q.status.message, /next in 60 s/);
+    const started = Date.now();
+    abort.abort();
+    assert.ok(await q.awaitTermination(10_000).catch(() => true), "the query ended soon after the abort");
+    assert.ok(Date.now() - started < 10_000);
+    assert.equal(q.exception?.code, "POSTGRES_UNAVAILABLE", String(q.exception));
+    assert.match(q.exception!.message, /Stopped while waiting for PostgreSQL/);
+  });
+}
+
 test("hostile identifiers are refused before anything runs", async (t) => {
   for (const bad of ['user_events; DROP TABLE users', 'a"b', "1abc", "a.b.c", "", "x y"]) {
     await expectCode(() => new PostgresSink({ table: bad }), "INVALID_OPTION");
