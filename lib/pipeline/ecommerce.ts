@@ -16,6 +16,7 @@ import { loggedFiles, logOffsetOf } from "../sources/file-source-log";
 import { readStream } from "../stream/api";
 import type { StreamingQuery } from "../stream/micro-batch";
 import type { StreamingQueryProgress } from "../stream/progress";
+import { acquireLock } from "../util/process-lock";
 import { quantile } from "../util/stats";
 
 export const EVENT_SCHEMA = "event_id STRING, user_id STRING, event_type STRING, product_id STRING, price DECIMAL(10,2), event_timestamp TIMESTAMP";
@@ -70,17 +71,26 @@ function fileLatencies(progress: StreamingQueryProgress[], checkpoint: string): 
 export async function runMainJob(o: MainJobOptions = {}): Promise<MainJobSummary> {
   const print = o.print ?? ((l: string) => console.log(l));
   const p = paths();
+  // One main job per folder, whatever the database: two would write the same checkpoints and
+  // simulator files (and, embedded, the same PGlite folder). Taken first, so a second job is
+  // refused before it touches anything; a killed job's lock is taken over.
+  const lock = acquireLock(path.dirname(p.bronzeCheckpoint), {
+    purpose: "streamlab run (the main job)",
+    what: "The main job's checkpoint folder",
+    code: "PATH_IN_USE",
+    hint: "Another `npm start` (streamlab run) is working in this folder: wait for it, or stop it with Ctrl-C in its terminal. To run a second job at the same time, give it its own folder with STREAMLAB_ROOT.",
+  });
   let embedded: EmbeddedPostgres | undefined;
-  let connectionString = process.env.DATABASE_URL || undefined;
-  if (!connectionString) {
-    embedded = await startEmbeddedPostgres();
-    connectionString = embedded.connectionString;
-    print(`PostgreSQL: embedded PGlite (data in ${embedded.dataDir}); connect with: psql ${connectionString}`);
-  } else print(`PostgreSQL: ${describeConnection(connectionString)}`);
-
   const queries: StreamingQuery[] = [];
   let sim: FileSimulator | undefined;
   try {
+    let connectionString = process.env.DATABASE_URL || undefined;
+    if (!connectionString) {
+      embedded = await startEmbeddedPostgres();
+      connectionString = embedded.connectionString;
+      print(`PostgreSQL: embedded PGlite (data in ${embedded.dataDir}); connect with: psql ${connectionString}`);
+    } else print(`PostgreSQL: ${describeConnection(connectionString)}`);
+
     // Bronze exists before the query that reads it starts (an empty table with the feed's schema).
     if (!fs.existsSync(path.join(p.bronze, "_delta_log"))) {
       await writeDelta(p.bronze, `SELECT * FROM (SELECT NULL::VARCHAR AS event_id, NULL::VARCHAR AS user_id, NULL::VARCHAR AS event_type, NULL::VARCHAR AS product_id, NULL::DECIMAL(10,2) AS price, NULL::TIMESTAMPTZ AS event_timestamp) WHERE false`, { schema: EVENT_SCHEMA, operation: "CREATE TABLE" });
@@ -156,6 +166,10 @@ export async function runMainJob(o: MainJobOptions = {}): Promise<MainJobSummary
   } finally {
     await sim?.stop();
     await Promise.all(queries.map((q) => q.stop().catch(() => {})));
-    await embedded?.stop();
+    try {
+      await embedded?.stop();
+    } finally {
+      lock.release();
+    }
   }
 }

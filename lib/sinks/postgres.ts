@@ -4,11 +4,12 @@
  * data/pglite and served on a local port through pglite-socket, so the same `pg` code runs
  * against it and a user can connect with psql.
  */
-import * as fs from "node:fs";
 import * as net from "node:net";
+import * as path from "node:path";
 import pg from "pg";
 import { StreamlabError, messageOf } from "../errors";
 import { dataPath } from "../paths";
+import { acquireLock } from "../util/process-lock";
 
 /** The user:password part of a URL's remainder (after "scheme://") with the password replaced by "***". */
 function hideUrlPassword(rest: string): string {
@@ -144,25 +145,46 @@ async function freePort(preferred: number): Promise<number> {
 
 /**
  * Starts PGlite with its data in `dataDir` (default data/pglite) and serves it on 127.0.0.1
- * (port 54329, or a free one) for `pg` and psql.
+ * (port 54329, or a free one) for `pg` and psql. The folder is locked until stop(): PGlite has no
+ * postmaster.pid of its own, and two processes writing one data folder corrupt it (duplicate keys
+ * past a UNIQUE index). A second process is refused with PATH_IN_USE naming the holder.
  */
 export async function startEmbeddedPostgres(options: { dataDir?: string; port?: number } = {}): Promise<EmbeddedPostgres> {
-  const dataDir = options.dataDir ?? dataPath("pglite");
-  fs.mkdirSync(dataDir, { recursive: true });
-  // Both packages are ES modules: load them with import().
-  const { PGlite } = await import("@electric-sql/pglite");
-  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
-  const db = await PGlite.create(dataDir);
-  const port = await freePort(options.port ?? 54329);
-  const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1", maxConnections: 16 });
-  await server.start();
-  return {
-    connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    port,
-    dataDir,
-    async stop() {
-      await server.stop();
-      await db.close();
-    },
-  };
+  const dataDir = path.resolve(options.dataDir ?? dataPath("pglite"));
+  const lock = acquireLock(dataDir, {
+    purpose: "embedded PostgreSQL (PGlite)",
+    what: "The embedded database folder",
+    code: "PATH_IN_USE",
+    hint: "PGlite allows one process per data folder: stop the other process first (for `npm start`, Ctrl-C in its terminal), or use another dataDir (another STREAMLAB_ROOT, or DATABASE_URL for a server).",
+  });
+  try {
+    // Both packages are ES modules: load them with import().
+    const { PGlite } = await import("@electric-sql/pglite");
+    const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
+    const db = await PGlite.create(dataDir);
+    try {
+      const port = await freePort(options.port ?? 54329);
+      const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1", maxConnections: 16 });
+      await server.start();
+      return {
+        connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`,
+        port,
+        dataDir,
+        async stop() {
+          try {
+            await server.stop();
+            await db.close();
+          } finally {
+            lock.release();
+          }
+        },
+      };
+    } catch (e) {
+      await db.close().catch(() => {});
+      throw e;
+    }
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
 }

@@ -1,8 +1,10 @@
 /** PostgreSQL connections (lib/sinks/postgres): passwords kept out of messages, timeouts, the embedded database's lock. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { connect, describeConnection, redact } from "../../lib/sinks/postgres";
-import { expectCode } from "../helpers/tmp";
+import * as path from "node:path";
+import { spawn } from "node:child_process";
+import { connect, describeConnection, redact, startEmbeddedPostgres } from "../../lib/sinks/postgres";
+import { expectCode, tmpDir } from "../helpers/tmp";
 import { SilentServer } from "../helpers/postgres";
 
 test("redact hides the whole password, whatever characters it holds", () => {
@@ -64,4 +66,31 @@ test("a statement the server never answers times out with POSTGRES_TIMEOUT", { t
   const c = await connect(`postgres://app@127.0.0.1:${server.port}/shop`, { queryTimeoutMs: 500 });
   t.after(() => c.end());
   await assert.rejects(() => c.query("SELECT 1"), /timeout/i);
+});
+
+test("the embedded database's folder is locked until stop(): another process is refused with PATH_IN_USE naming it; a killed holder does not block", { timeout: 60_000 }, async (t) => {
+  const dir = path.join(tmpDir(t), "pglite");
+  const lib = path.resolve(__dirname, "../../lib/index.js");
+  const child = spawn(process.execPath, ["-e", `require(${JSON.stringify(lib)}).startEmbeddedPostgres({ dataDir: ${JSON.stringify(dir)}, port: 0 }).then(() => console.log("ready"))`]);
+  t.after(() => child.kill("SIGKILL"));
+  let out = "";
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", (d) => (out += d) && /ready/.test(out) && resolve());
+    child.stderr.on("data", (d) => (out += d));
+    child.on("exit", () => reject(new Error(`the holder exited: ${out}`)));
+  });
+  const e = await expectCode(() => startEmbeddedPostgres({ dataDir: dir, port: 0 }), "PATH_IN_USE");
+  assert.ok(e.message.includes(dir), e.message);
+  assert.match(e.message, new RegExp(`process ${child.pid}\\b`));
+  // In this process too, until stop().
+  child.kill("SIGKILL");
+  await new Promise((r) => child.once("exit", r));
+  const a = await startEmbeddedPostgres({ dataDir: dir, port: 0 });
+  try {
+    await expectCode(() => startEmbeddedPostgres({ dataDir: dir, port: 0 }), "PATH_IN_USE");
+  } finally {
+    await a.stop();
+  }
+  const b = await startEmbeddedPostgres({ dataDir: dir, port: 0 });
+  await b.stop();
 });
