@@ -11,7 +11,7 @@ import { DeltaTable } from "../delta/table";
 import { writeDelta } from "../delta/write";
 import { dataPath } from "../paths";
 import { FileSimulator } from "../sim/index";
-import { connect, describeConnection, startEmbeddedPostgres, type EmbeddedPostgres } from "../sinks/postgres";
+import { closeClient, connect, describeConnection, startEmbeddedPostgres, type EmbeddedPostgres } from "../sinks/postgres";
 import { loggedFiles, logOffsetOf } from "../sources/file-source-log";
 import { readStream } from "../stream/api";
 import type { StreamingQuery } from "../stream/micro-batch";
@@ -83,6 +83,10 @@ export async function runMainJob(o: MainJobOptions = {}): Promise<MainJobSummary
   let embedded: EmbeddedPostgres | undefined;
   const queries: StreamingQuery[] = [];
   let sim: FileSimulator | undefined;
+  let watch: NodeJS.Timeout | undefined;
+  // Aborted on Ctrl-C: ends the PostgreSQL sink's wait for an unreachable server at once (that batch
+  // runs again next time); a write in flight finishes.
+  const abort = new AbortController();
   try {
     let connectionString = process.env.DATABASE_URL || undefined;
     if (!connectionString) {
@@ -109,14 +113,16 @@ export async function runMainJob(o: MainJobOptions = {}): Promise<MainJobSummary
     const bronze = await readStream
       .files(p.raw, { format: "csv", schema: EVENT_SCHEMA, badRecordsPath: p.quarantine, useNotifications: true })
       .writeStream({ format: "delta", path: p.bronze }, { queryName: "events_bronze", checkpointLocation: p.bronzeCheckpoint });
+    queries.push(bronze); // at once: if the next query cannot start, this one is still stopped below
     const toPostgres = await readStream
       .delta(p.bronze)
       .where("event_id IS NOT NULL")
       .select("event_id", "user_id", "event_type", "product_id", "price", "event_timestamp")
-      .writeStream({ format: "postgres", options: { table: "user_events", keyColumns: ["event_id"], connectionString } }, { queryName: "user_events", checkpointLocation: p.postgresCheckpoint });
-    queries.push(bronze, toPostgres);
+      .writeStream({ format: "postgres", options: { table: "user_events", keyColumns: ["event_id"], connectionString, signal: abort.signal } }, { queryName: "user_events", checkpointLocation: p.postgresCheckpoint });
+    queries.push(toPostgres);
     const started = Date.now();
     const tty = Boolean(process.stdout.isTTY) && !o.print;
+    const say = (line: string) => (tty ? process.stdout.write(`\r\x1b[2K${line}\n`) : print(line));
     for (const q of queries) {
       q.addListener({
         onQueryProgress: ({ progress: pr }) => {
@@ -128,25 +134,56 @@ export async function runMainJob(o: MainJobOptions = {}): Promise<MainJobSummary
         },
       });
     }
+    // While the sink retries, its status says so: print each change, and when it is answered again.
+    const lastStatus = new Map<StreamingQuery, string>();
+    watch = setInterval(() => {
+      for (const q of queries) {
+        const now = q.status.message;
+        const before = lastStatus.get(q) ?? "";
+        lastStatus.set(q, now);
+        if (now === before) continue;
+        if (now.startsWith("Waiting for PostgreSQL")) say(`[${q.name}] ${now}`);
+        else if (before.startsWith("Waiting for PostgreSQL") && q.isActive) say(`[${q.name}] PostgreSQL answers again`);
+      }
+    }, 200);
+    const never = new Promise<never>(() => {});
+    const stopped = (o.stopSignal ?? never).then(() => {
+      abort.abort();
+      return "stopped" as const;
+    });
+    // A query that fails ends the job: the other must not go on (bronze ingesting) with nobody told.
+    const failed = new Promise<"failed">((resolve) => {
+      for (const q of queries) q.awaitTermination().catch(() => resolve("failed"));
+    });
     sim.start();
-    await Promise.race([sim.done, o.stopSignal ?? new Promise(() => {})]);
+    let ended = await Promise.race([sim.done.then(() => "done" as const), stopped, failed]);
     await sim.stop();
-    const interrupted = o.stopSignal ? await Promise.race([o.stopSignal.then(() => true), Promise.resolve(false)]) : false;
-    if (!interrupted) {
+    if (ended === "done") {
       // Let the pipeline catch up with what the simulator wrote, then stop after committed batches.
-      await bronze.processAllAvailable();
-      await toPostgres.processAllAvailable();
+      const caughtUp = (async () => {
+        await bronze.processAllAvailable();
+        await toPostgres.processAllAvailable();
+        return "done" as const;
+      })().catch(() => "failed" as const);
+      ended = await Promise.race([caughtUp, stopped, failed]);
     }
+    // Each query stops after its current batch: the one still running stops cleanly.
     await Promise.all(queries.map((q) => q.stop()));
+    clearInterval(watch);
     if (tty) process.stdout.write("\n");
-    for (const q of queries) if (q.exception) throw q.exception;
+    const broken = queries.find((q) => q.exception);
+    if (broken) {
+      const others = queries.filter((q) => q !== broken && !q.exception).map((q) => q.name);
+      if (ended !== "stopped") say(`[${broken.name}] failed${others.length ? `: stopped ${others.join(", ")} after its current batch` : ""}.`);
+      throw broken.exception;
+    }
 
     const c = await connect(connectionString);
     let postgresRows = 0;
     try {
       postgresRows = Number((await c.query("SELECT count(*) AS n FROM user_events")).rows[0].n);
     } finally {
-      await c.end();
+      await closeClient(c);
     }
     const bronzeProgress = [...bronze.recentProgress];
     const lat = fileLatencies(bronzeProgress, p.bronzeCheckpoint);
@@ -164,6 +201,7 @@ export async function runMainJob(o: MainJobOptions = {}): Promise<MainJobSummary
       connection: describeConnection(connectionString),
     };
   } finally {
+    clearInterval(watch);
     await sim?.stop();
     await Promise.all(queries.map((q) => q.stop().catch(() => {})));
     try {
