@@ -59,7 +59,11 @@ export interface PostgresSinkOptions {
   queryTimeoutMs?: number;
 }
 
-export const RETRY_DEFAULTS = { retryForMs: 10 * 60_000, retryInitialDelayMs: 1000, retryMaxDelayMs: 30_000 };
+/** The defaults of the sink's timing options, written once. */
+export const POSTGRES_SINK_DEFAULTS = { retryForMs: 10 * 60_000, retryInitialDelayMs: 1000, retryMaxDelayMs: 30_000, ...CONNECT_DEFAULTS };
+type Timing = typeof POSTGRES_SINK_DEFAULTS;
+/** The least each may be: waits of 0 ms would make an endless stream of attempts. */
+const TIMING_MIN: Timing = { retryForMs: 0, retryInitialDelayMs: 1, retryMaxDelayMs: 1, connectTimeoutMs: 0, queryTimeoutMs: 0 };
 
 /** The wait after failed attempt `n` (1-based): the initial delay doubled each time, capped. */
 function backoff(n: number, initialMs: number, maxMs: number): number {
@@ -104,14 +108,6 @@ function isTransient(e: unknown): boolean {
   return cause !== undefined && cause !== e && isTransient(cause);
 }
 
-
-function nonNegative(options: PostgresSinkOptions, name: "retryForMs" | "retryInitialDelayMs" | "retryMaxDelayMs" | "connectTimeoutMs" | "queryTimeoutMs", min = 0): void {
-  const v = options[name];
-  if (v !== undefined && !(typeof v === "number" && v >= min && Number.isFinite(v))) {
-    throw new StreamlabError("INVALID_OPTION", `The PostgreSQL sink's ${name} must be a number of milliseconds${min > 0 ? ` of at least ${min}` : " (0 or more)"}, got ${JSON.stringify(v)}.`);
-  }
-}
-
 export class PostgresSink implements Sink {
   private ctx!: SinkContext;
   private client?: pg.Client;
@@ -125,14 +121,22 @@ export class PostgresSink implements Sink {
   /** PGlite's socket server does not speak the COPY FROM STDIN sub-protocol: it gets parameterised inserts instead. */
   private copySupported = true;
   private readonly connectionString?: string;
+  /** The timing options with their defaults. */
+  private readonly timing: Timing = { ...POSTGRES_SINK_DEFAULTS };
 
   constructor(readonly options: PostgresSinkOptions) {
     this.target = quoteName(options.table, "table name");
     this.schema = options.table.includes(".") ? options.table.split(".")[0] : undefined;
     this.ledger = quoteName(options.ledgerTable ?? (this.schema ? `${this.schema}.streamlab_batches` : "streamlab_batches"), "table name");
     this.keys = (options.keyColumns ?? []).map((k) => quoteName(k, "column name"));
-    for (const name of ["retryForMs", "retryMaxDelayMs", "connectTimeoutMs", "queryTimeoutMs"] as const) nonNegative(options, name);
-    nonNegative(options, "retryInitialDelayMs", 1);
+    for (const name of Object.keys(TIMING_MIN) as (keyof Timing)[]) {
+      const v = options[name];
+      if (v === undefined) continue;
+      if (typeof v !== "number" || !Number.isFinite(v) || v < TIMING_MIN[name]) {
+        throw new StreamlabError("INVALID_OPTION", `The PostgreSQL sink's ${name} must be a number of milliseconds, at least ${TIMING_MIN[name]}; got ${JSON.stringify(v)}.`);
+      }
+      this.timing[name] = v;
+    }
     this.connectionString = options.connectionString ?? process.env.DATABASE_URL ?? undefined;
   }
 
@@ -151,8 +155,8 @@ export class PostgresSink implements Sink {
 
   private async client_(): Promise<pg.Client> {
     if (this.client) return this.client;
-    const queryTimeoutMs = this.options.queryTimeoutMs ?? CONNECT_DEFAULTS.queryTimeoutMs;
-    const c = await connect(this.connectionString, { connectTimeoutMs: this.options.connectTimeoutMs, queryTimeoutMs: queryTimeoutMs > 0 ? queryTimeoutMs + READ_TIMEOUT_GRACE_MS : 0 });
+    const { connectTimeoutMs, queryTimeoutMs } = this.timing;
+    const c = await connect(this.connectionString, { connectTimeoutMs, queryTimeoutMs: queryTimeoutMs > 0 ? queryTimeoutMs + READ_TIMEOUT_GRACE_MS : 0 });
     try {
       this.copySupported = !/PGlite/i.test((await c.query("SELECT version() AS v")).rows[0].v as string);
       await this.ensureTables(c);
@@ -218,7 +222,7 @@ export class PostgresSink implements Sink {
 
   async addBatch(batchId: number, table: string): Promise<SinkResult> {
     const started = Date.now();
-    const o = { ...RETRY_DEFAULTS, ...Object.fromEntries(Object.entries(this.options).filter(([, v]) => v !== undefined)) };
+    const o = this.timing;
     const maxAttempts = attemptsWithin(o.retryForMs, o.retryInitialDelayMs, o.retryMaxDelayMs);
     // The batch as CSV, written by DuckDB: rows never pass through JavaScript.
     const csv = path.join(os.tmpdir(), `streamlab-pg-${process.pid}-${batchId}-${Date.now()}.csv`);
@@ -268,8 +272,8 @@ export class PostgresSink implements Sink {
 
   /** Why an attempt failed, in a few words for the status line and the final error: not our wrapping of it. */
   private reasonOf(e: unknown): string {
-    if (/Query read timeout/i.test(messageOf(e))) return `no answer to a statement within ${seconds(this.options.queryTimeoutMs ?? CONNECT_DEFAULTS.queryTimeoutMs)} (queryTimeoutMs)`;
-    if (isStreamlabError(e, "POSTGRES_TIMEOUT")) return `no answer to the connection within ${seconds(this.options.connectTimeoutMs ?? CONNECT_DEFAULTS.connectTimeoutMs)} (connectTimeoutMs)`;
+    if (/Query read timeout/i.test(messageOf(e))) return `no answer to a statement within ${seconds(this.timing.queryTimeoutMs)} (queryTimeoutMs)`;
+    if (isStreamlabError(e, "POSTGRES_TIMEOUT")) return `no answer to the connection within ${seconds(this.timing.connectTimeoutMs)} (connectTimeoutMs)`;
     if (isStreamlabError(e, "POSTGRES_ERROR") && e.cause !== undefined) return this.reasonOf(e.cause);
     if (isStreamlabError(e) && e.hint && e.message.endsWith(e.hint)) return e.message.slice(0, -e.hint.length).trimEnd();
     return redact(messageOf(e));
@@ -279,7 +283,7 @@ export class PostgresSink implements Sink {
   private failure(e: unknown, batchId: number): StreamlabError {
     if (isStreamlabError(e)) return e;
     const where = describeConnection(this.connectionString);
-    const limit = seconds(this.options.queryTimeoutMs ?? CONNECT_DEFAULTS.queryTimeoutMs);
+    const limit = seconds(this.timing.queryTimeoutMs);
     if (/Query read timeout/i.test(messageOf(e))) {
       return new StreamlabError("POSTGRES_TIMEOUT", `PostgreSQL at ${where} did not answer a statement within ${limit} (queryTimeoutMs) while writing batch ${batchId} to ${this.options.table}.`, {
         hint: "Check that the server is up and reachable (a stopped VM or a dropped network leaves connections open and silent); the batch runs again when the query restarts.",
@@ -320,8 +324,7 @@ export class PostgresSink implements Sink {
     await c.query("BEGIN");
     try {
       // Per transaction (SET LOCAL), not a start-up parameter: poolers such as PgBouncer refuse unknown start-up parameters.
-      const statementTimeout = this.options.queryTimeoutMs ?? CONNECT_DEFAULTS.queryTimeoutMs;
-      if (statementTimeout > 0) await c.query(`SET LOCAL statement_timeout = ${Math.round(statementTimeout)}`);
+      if (this.timing.queryTimeoutMs > 0) await c.query(`SET LOCAL statement_timeout = ${Math.round(this.timing.queryTimeoutMs)}`);
       const done = await c.query(`SELECT rows_inserted, rows_skipped FROM ${this.ledger} WHERE query_id = $1 AND batch_id = $2`, [queryId, batchId]);
       if (done.rowCount) {
         await c.query("ROLLBACK");
