@@ -77,6 +77,7 @@ export async function runMainJob(o: MainJobOptions = {}): Promise<MainJobSummary
   const lock = acquireLock(path.dirname(p.bronzeCheckpoint), {
     purpose: "streamlab run (the main job)",
     what: "The main job's checkpoint folder",
+    name: ".main-job.lock", // beside the queries' own checkpoint folders (and their locks), not in one
     code: "PATH_IN_USE",
     hint: "Another `npm start` (streamlab run) is working in this folder: wait for it, or stop it with Ctrl-C in its terminal. To run a second job at the same time, give it its own folder with STREAMLAB_ROOT.",
   });
