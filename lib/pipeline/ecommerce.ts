@@ -3,7 +3,8 @@
  * data/raw/events; query `events_bronze` streams them (Auto Loader style, malformed lines
  * quarantined) into the Delta table data/delta/events_bronze, kept as the feed came; query
  * `user_events` streams bronze (a Delta source) into PostgreSQL, deduplicated on event_id —
- * exactly once end to end, continuing from the checkpoints on every run.
+ * exactly once end to end, continuing from the checkpoints on every run. One job per folder; if
+ * either query fails, the job stops the other and fails with its error.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
