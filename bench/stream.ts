@@ -5,6 +5,7 @@
  *  - latency from a file's rename into the landing folder to its rows being readable in the Delta
  *    table (commit done), with notifications on.
  */
+import { EVENTS_SCHEMA } from "../lib/sim/schemas";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -16,7 +17,7 @@ import { median, quantile, time } from "./util";
 
 const FILES = 20;
 const ROWS_PER_FILE = 50_000;
-const SCHEMA = "event_id STRING, user_id STRING, event_type STRING, product_id STRING, price DECIMAL(10,2), event_timestamp TIMESTAMP";
+const SCHEMA = EVENTS_SCHEMA;
 const COLUMNS = "{'event_id': 'VARCHAR', 'user_id': 'VARCHAR', 'event_type': 'VARCHAR', 'product_id': 'VARCHAR', 'price': 'DECIMAL(10,2)', 'event_timestamp': 'TIMESTAMP'}";
 
 function eventsSql(n: number, seed: number): string {

@@ -50,6 +50,8 @@ export type ErrorCode =
   | "MALFORMED_RECORD"
   // sinks and notifications
   | "POSTGRES_ERROR"
+  | "POSTGRES_TIMEOUT"
+  | "POSTGRES_UNAVAILABLE"
   | "SMTP_ERROR";
 
 export interface StreamlabErrorOptions {

@@ -1,5 +1,6 @@
 -- Streamlab: the PostgreSQL side of the main job. Idempotent: safe to run any number of times.
--- Applied automatically by the PostgreSQL sink when the tables are missing.
+-- Applied automatically by the PostgreSQL sink when its target is named user_events and is missing
+-- (in the target's schema: the names below are deliberately unqualified).
 
 -- Cleaned e-commerce events, one row per event_id (the streaming sink skips duplicates).
 CREATE TABLE IF NOT EXISTS user_events (

@@ -17,7 +17,8 @@ export function registerRun(p: Command): void {
       let stop!: () => void;
       const stopSignal = new Promise<void>((r) => (stop = r));
       const onSignal = () => {
-        console.log("\nstopping: the queries finish their current batch…");
+        // process.once: a second Ctrl-C gets Node's default and ends the process at once, which the checkpoints make safe.
+        console.log("\nstopping: the queries finish their current batch… (Ctrl-C again stops at once; the next run continues from the checkpoints)");
         stop();
       };
       process.once("SIGINT", onSignal);

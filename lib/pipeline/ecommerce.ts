@@ -3,22 +3,21 @@
  * data/raw/events; query `events_bronze` streams them (Auto Loader style, malformed lines
  * quarantined) into the Delta table data/delta/events_bronze, kept as the feed came; query
  * `user_events` streams bronze (a Delta source) into PostgreSQL, deduplicated on event_id —
- * exactly once end to end, continuing from the checkpoints on every run.
+ * exactly once end to end, continuing from the checkpoints on every run. One job per folder; if
+ * either query fails, the job stops the other and fails with its error.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { DeltaTable } from "../delta/table";
-import { writeDelta } from "../delta/write";
 import { dataPath } from "../util/paths";
-import { FileSimulator } from "../sim/index";
-import { connect, describeConnection, startEmbeddedPostgres, type EmbeddedPostgres } from "../sinks/postgres";
+import { EVENTS_SCHEMA, FileSimulator } from "../sim/index";
+import { closeClient, connect, describeConnection, startEmbeddedPostgres, type EmbeddedPostgres } from "../sinks/postgres";
 import { readStream } from "../api/read-stream";
 import { describeCheckpoint } from "../api/inspect";
 import type { StreamingQuery } from "../stream/micro-batch";
 import type { StreamingQueryProgress } from "../stream/progress";
+import { acquireLock } from "../util/process-lock";
 import { quantile } from "../util/stats";
 
-export const EVENT_SCHEMA = "event_id STRING, user_id STRING, event_type STRING, product_id STRING, price DECIMAL(10,2), event_timestamp TIMESTAMP";
 
 export interface MainJobOptions {
   /** How long the simulator runs (ms); undefined with `forever`. Default 60 s. */
@@ -69,21 +68,33 @@ function fileLatencies(progress: StreamingQueryProgress[], checkpoint: string): 
 export async function runMainJob(o: MainJobOptions = {}): Promise<MainJobSummary> {
   const print = o.print ?? ((l: string) => console.log(l));
   const p = paths();
+  // One main job per folder, whatever the database: two would write the same checkpoints and
+  // simulator files (and, embedded, the same PGlite folder). Taken first, so a second job is
+  // refused before it touches anything; a killed job's lock is taken over.
+  const lock = acquireLock(path.dirname(p.bronzeCheckpoint), {
+    purpose: "streamlab run (the main job)",
+    what: "The main job's checkpoint folder",
+    name: ".main-job.lock", // beside the queries' own checkpoint folders (and their locks), not in one
+    code: "PATH_IN_USE",
+    hint: "Another `npm start` (streamlab run) is working in this folder: wait for it, or stop it with Ctrl-C in its terminal. To run a second job at the same time, give it its own folder with STREAMLAB_ROOT.",
+  });
   let embedded: EmbeddedPostgres | undefined;
-  let connectionString = process.env.DATABASE_URL || undefined;
-  if (!connectionString) {
-    embedded = await startEmbeddedPostgres();
-    connectionString = embedded.connectionString;
-    print(`PostgreSQL: embedded PGlite (data in ${embedded.dataDir}); connect with: psql ${connectionString}`);
-  } else print(`PostgreSQL: ${describeConnection(connectionString)}`);
-
   const queries: StreamingQuery[] = [];
   let sim: FileSimulator | undefined;
+  let watch: NodeJS.Timeout | undefined;
+  // Aborted on Ctrl-C: ends the PostgreSQL sink's wait for an unreachable server at once (that batch
+  // runs again next time); a write in flight finishes.
+  const abort = new AbortController();
   try {
+    let connectionString = process.env.DATABASE_URL || undefined;
+    if (!connectionString) {
+      embedded = await startEmbeddedPostgres();
+      connectionString = embedded.connectionString;
+      print(`PostgreSQL: embedded PGlite (data in ${embedded.dataDir}); connect with: psql ${connectionString}`);
+    } else print(`PostgreSQL: ${describeConnection(connectionString)}`);
+
     // Bronze exists before the query that reads it starts (an empty table with the feed's schema).
-    if (!fs.existsSync(path.join(p.bronze, "_delta_log"))) {
-      await writeDelta(p.bronze, `SELECT * FROM (SELECT NULL::VARCHAR AS event_id, NULL::VARCHAR AS user_id, NULL::VARCHAR AS event_type, NULL::VARCHAR AS product_id, NULL::DECIMAL(10,2) AS price, NULL::TIMESTAMPTZ AS event_timestamp) WHERE false`, { schema: EVENT_SCHEMA, operation: "CREATE TABLE" });
-    }
+    await DeltaTable.create(p.bronze, EVENTS_SCHEMA, { ifNotExists: true });
     sim = new FileSimulator({
       dir: p.raw,
       filesPerSecond: o.filesPerSecond ?? 2,
@@ -96,16 +107,18 @@ export async function runMainJob(o: MainJobOptions = {}): Promise<MainJobSummary
       lateLag: "20s",
     });
     const bronze = await readStream
-      .files(p.raw, { format: "csv", schema: EVENT_SCHEMA, badRecordsPath: p.quarantine, useNotifications: true })
+      .files(p.raw, { format: "csv", schema: EVENTS_SCHEMA, badRecordsPath: p.quarantine, useNotifications: true })
       .writeStream({ format: "delta", path: p.bronze }, { queryName: "events_bronze", checkpointLocation: p.bronzeCheckpoint });
+    queries.push(bronze); // at once: if the next query cannot start, this one is still stopped below
     const toPostgres = await readStream
       .delta(p.bronze)
       .where("event_id IS NOT NULL")
       .select("event_id", "user_id", "event_type", "product_id", "price", "event_timestamp")
-      .writeStream({ format: "postgres", options: { table: "user_events", keyColumns: ["event_id"], connectionString } }, { queryName: "user_events", checkpointLocation: p.postgresCheckpoint });
-    queries.push(bronze, toPostgres);
+      .writeStream({ format: "postgres", options: { table: "user_events", keyColumns: ["event_id"], connectionString, signal: abort.signal } }, { queryName: "user_events", checkpointLocation: p.postgresCheckpoint });
+    queries.push(toPostgres);
     const started = Date.now();
     const tty = Boolean(process.stdout.isTTY) && !o.print;
+    const say = (line: string) => (tty ? process.stdout.write(`\r\x1b[2K${line}\n`) : print(line));
     for (const q of queries) {
       q.addListener({
         onQueryProgress: ({ progress: pr }) => {
@@ -117,25 +130,56 @@ export async function runMainJob(o: MainJobOptions = {}): Promise<MainJobSummary
         },
       });
     }
+    // While the sink retries, its status says so: print each change, and when it is answered again.
+    const lastStatus = new Map<StreamingQuery, string>();
+    watch = setInterval(() => {
+      for (const q of queries) {
+        const now = q.status.message;
+        const before = lastStatus.get(q) ?? "";
+        lastStatus.set(q, now);
+        if (now === before) continue;
+        if (now.startsWith("Waiting for PostgreSQL")) say(`[${q.name}] ${now}`);
+        else if (before.startsWith("Waiting for PostgreSQL") && q.isActive) say(`[${q.name}] PostgreSQL answers again`);
+      }
+    }, 200);
+    const never = new Promise<never>(() => {});
+    const stopped = (o.stopSignal ?? never).then(() => {
+      abort.abort();
+      return "stopped" as const;
+    });
+    // A query that fails ends the job: the other must not go on (bronze ingesting) with nobody told.
+    const failed = new Promise<"failed">((resolve) => {
+      for (const q of queries) q.awaitTermination().catch(() => resolve("failed"));
+    });
     sim.start();
-    await Promise.race([sim.done, o.stopSignal ?? new Promise(() => {})]);
+    let ended = await Promise.race([sim.done.then(() => "done" as const), stopped, failed]);
     await sim.stop();
-    const interrupted = o.stopSignal ? await Promise.race([o.stopSignal.then(() => true), Promise.resolve(false)]) : false;
-    if (!interrupted) {
+    if (ended === "done") {
       // Let the pipeline catch up with what the simulator wrote, then stop after committed batches.
-      await bronze.processAllAvailable();
-      await toPostgres.processAllAvailable();
+      const caughtUp = (async () => {
+        await bronze.processAllAvailable();
+        await toPostgres.processAllAvailable();
+        return "done" as const;
+      })().catch(() => "failed" as const);
+      ended = await Promise.race([caughtUp, stopped, failed]);
     }
+    // Each query stops after its current batch: the one still running stops cleanly.
     await Promise.all(queries.map((q) => q.stop()));
+    clearInterval(watch);
     if (tty) process.stdout.write("\n");
-    for (const q of queries) if (q.exception) throw q.exception;
+    const broken = queries.find((q) => q.exception);
+    if (broken) {
+      const others = queries.filter((q) => q !== broken && !q.exception).map((q) => q.name);
+      if (ended !== "stopped") say(`[${broken.name}] failed${others.length ? `: stopped ${others.join(", ")} after its current batch` : ""}.`);
+      throw broken.exception;
+    }
 
     const c = await connect(connectionString);
     let postgresRows = 0;
     try {
       postgresRows = Number((await c.query("SELECT count(*) AS n FROM user_events")).rows[0].n);
     } finally {
-      await c.end();
+      await closeClient(c);
     }
     const bronzeProgress = [...bronze.recentProgress];
     const lat = fileLatencies(bronzeProgress, p.bronzeCheckpoint);
@@ -153,8 +197,13 @@ export async function runMainJob(o: MainJobOptions = {}): Promise<MainJobSummary
       connection: describeConnection(connectionString),
     };
   } finally {
+    clearInterval(watch);
     await sim?.stop();
     await Promise.all(queries.map((q) => q.stop().catch(() => {})));
-    await embedded?.stop();
+    try {
+      await embedded?.stop();
+    } finally {
+      lock.release();
+    }
   }
 }

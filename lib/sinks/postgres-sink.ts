@@ -3,8 +3,9 @@
  * with COPY into a temporary staging table, `INSERT … SELECT … ON CONFLICT (key) DO NOTHING` into
  * the target, and a ledger row (query_id, batch_id, rows_inserted, rows_skipped, committed_at). A
  * batch whose ledger row exists is skipped, so a replay after a crash is exactly-once. When the
- * server is unreachable the batch is retried with backoff (the query's status says so), and the
- * checkpoint commits only after PostgreSQL has.
+ * server is unreachable the batch is retried with exponential backoff (the query's status says
+ * "Waiting for PostgreSQL at … (attempt 3/24, next in 4 s)"), and the checkpoint commits only after
+ * PostgreSQL has.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -15,7 +16,7 @@ import { from as copyFrom } from "pg-copy-streams";
 import { sqlString } from "../duck";
 import { StreamlabError, isStreamlabError, messageOf } from "../errors";
 import { packageRoot } from "../util/paths";
-import { connect, describeConnection, quoteName, redact } from "./postgres";
+import { CONNECT_DEFAULTS, closeClient, connect, describeConnection, quoteName, redact, seconds } from "./postgres";
 import type { Sink, SinkContext, SinkResult } from "../stream/sink";
 
 export interface PostgresSinkOptions {
@@ -25,35 +26,117 @@ export interface PostgresSinkOptions {
   keyColumns?: string[];
   /** Connection string; default DATABASE_URL, else the PG* variables. */
   connectionString?: string;
-  /** SQL run when the target or ledger table is missing. Default sql/postgres_setup.sql. */
+  /**
+   * SQL run when the target table is missing; it must create the target. Default: the bundled
+   * sql/postgres_setup.sql when the target is named user_events (run in the target's schema), else
+   * none — a missing target is refused.
+   */
   setupSqlFile?: string;
-  /** The ledger table. Default streamlab_batches. */
+  /** The ledger table, created when missing. Default streamlab_batches, in the target's schema. */
   ledgerTable?: string;
-  /** How long to keep retrying an unreachable server before failing the query (ms). Default 10 minutes. */
+  /**
+   * How long to keep retrying an unreachable server before failing the query (ms): the waits between
+   * attempts add up to at most this. Default 10 minutes. 0 fails at the first error.
+   */
   retryForMs?: number;
+  /** The wait after the first failed attempt (ms), doubled after each further one. Default 1 s. */
+  retryInitialDelayMs?: number;
+  /** The longest wait between two attempts (ms). Default 30 s. */
+  retryMaxDelayMs?: number;
+  /**
+   * Aborting it ends a wait between attempts at once (the main job aborts it on Ctrl-C): the batch
+   * fails, unwritten, and runs again when the query restarts. An attempt in flight runs to its end
+   * (bounded by the timeouts).
+   */
+  signal?: AbortSignal;
+  /** How long connecting may take (ms); 0 waits forever. Default 10 s. */
+  connectTimeoutMs?: number;
+  /**
+   * How long one statement may take (ms); 0 waits forever. Default 60 s. The server cancels a
+   * slower statement (statement_timeout: the query fails, retrying would not help); a server that
+   * does not answer at all is given up a second later by the client and retried as unreachable.
+   */
+  queryTimeoutMs?: number;
 }
 
-/** Errors worth retrying: the server is unreachable, restarting or dropped the connection. */
+/** The defaults of the sink's timing options, written once. */
+export const POSTGRES_SINK_DEFAULTS = { retryForMs: 10 * 60_000, retryInitialDelayMs: 1000, retryMaxDelayMs: 30_000, ...CONNECT_DEFAULTS };
+type Timing = typeof POSTGRES_SINK_DEFAULTS;
+/** The least each may be: waits of 0 ms would make an endless stream of attempts. */
+const TIMING_MIN: Timing = { retryForMs: 0, retryInitialDelayMs: 1, retryMaxDelayMs: 1, connectTimeoutMs: 0, queryTimeoutMs: 0 };
+
+/** The wait after failed attempt `n` (1-based): the initial delay doubled each time, capped. */
+function backoff(n: number, initialMs: number, maxMs: number): number {
+  return Math.min(maxMs, initialMs * 2 ** (n - 1));
+}
+
+/** How many attempts `budgetMs` allows: the first, and one after each wait that still fits. */
+function attemptsWithin(budgetMs: number, initialMs: number, maxMs: number): number {
+  let n = 1;
+  for (let waited = 0; waited + backoff(n, initialMs, maxMs) <= budgetMs; n++) waited += backoff(n, initialMs, maxMs);
+  return n;
+}
+
+/** Sleeps `ms`; false when `signal` aborted first. */
+function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(false);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** The client waits this much longer than statement_timeout, so a live server cancels a slow statement (and says so) before the client takes it for a dead one. */
+const READ_TIMEOUT_GRACE_MS = 1000;
+
+/**
+ * Errors worth retrying: the server is unreachable, restarting, dropped the connection or stopped
+ * answering — also when wrapped (connect() wraps its errors in a StreamlabError with the cause).
+ */
 function isTransient(e: unknown): boolean {
   const code = (e as { code?: string }).code ?? "";
-  return ["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"].includes(code) || /Connection terminated|connection.*(closed|ended)|not queryable|Client has encountered a connection error/i.test(messageOf(e));
+  if (["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"].includes(code)) return true;
+  if (/Connection terminated|connection.*(closed|ended)|not queryable|Client has encountered a connection error|Query read timeout|timeout expired/i.test(messageOf(e))) return true;
+  const cause = (e as { cause?: unknown }).cause;
+  return cause !== undefined && cause !== e && isTransient(cause);
 }
 
 export class PostgresSink implements Sink {
   private ctx!: SinkContext;
   private client?: pg.Client;
+  /** The target and ledger as quoted identifiers: names are used exactly as written (case-sensitive). */
   private readonly target: string;
   private readonly ledger: string;
+  /** The target's schema as written, when qualified. */
+  private readonly schema?: string;
   private readonly keys: string[];
   private columns?: Set<string>;
   /** PGlite's socket server does not speak the COPY FROM STDIN sub-protocol: it gets parameterised inserts instead. */
   private copySupported = true;
   private readonly connectionString?: string;
+  /** The timing options with their defaults. */
+  private readonly timing: Timing = { ...POSTGRES_SINK_DEFAULTS };
 
   constructor(readonly options: PostgresSinkOptions) {
     this.target = quoteName(options.table, "table name");
-    this.ledger = quoteName(options.ledgerTable ?? "streamlab_batches", "table name");
+    this.schema = options.table.includes(".") ? options.table.split(".")[0] : undefined;
+    this.ledger = quoteName(options.ledgerTable ?? (this.schema ? `${this.schema}.streamlab_batches` : "streamlab_batches"), "table name");
     this.keys = (options.keyColumns ?? []).map((k) => quoteName(k, "column name"));
+    for (const name of Object.keys(TIMING_MIN) as (keyof Timing)[]) {
+      const v = options[name];
+      if (v === undefined) continue;
+      if (typeof v !== "number" || !Number.isFinite(v) || v < TIMING_MIN[name]) {
+        throw new StreamlabError("INVALID_OPTION", `The PostgreSQL sink's ${name} must be a number of milliseconds, at least ${TIMING_MIN[name]}; got ${JSON.stringify(v)}.`);
+      }
+      this.timing[name] = v;
+    }
     this.connectionString = options.connectionString ?? process.env.DATABASE_URL ?? undefined;
   }
 
@@ -72,32 +155,75 @@ export class PostgresSink implements Sink {
 
   private async client_(): Promise<pg.Client> {
     if (this.client) return this.client;
-    const c = await connect(this.connectionString);
-    this.copySupported = !/PGlite/i.test((await c.query("SELECT version() AS v")).rows[0].v as string);
-    await this.ensureTables(c);
+    const { connectTimeoutMs, queryTimeoutMs } = this.timing;
+    const c = await connect(this.connectionString, { connectTimeoutMs, queryTimeoutMs: queryTimeoutMs > 0 ? queryTimeoutMs + READ_TIMEOUT_GRACE_MS : 0 });
+    try {
+      this.copySupported = !/PGlite/i.test((await c.query("SELECT version() AS v")).rows[0].v as string);
+      await this.ensureTables(c);
+    } catch (e) {
+      await closeClient(c); // not kept yet: nobody else would close it, and its socket keeps the process alive
+      throw e;
+    }
     this.client = c;
     return c;
   }
 
-  /** Applies the setup SQL when the target or the ledger is missing (it is idempotent). */
+  /** Drops the connection (after a failure, and on close): the next attempt connects afresh. */
+  private async dropClient(): Promise<void> {
+    const c = this.client;
+    this.client = undefined;
+    if (c) await closeClient(c);
+  }
+
+  /**
+   * Makes sure the target and the ledger exist, and reads the target's columns. Only the configured
+   * target is ever created: the bundled setup SQL defines user_events, so it runs (in the target's
+   * schema) for a target of that name only; any other missing target needs `setupSqlFile`.
+   */
   private async ensureTables(c: pg.Client): Promise<void> {
-    const exists = async (t: string) => (await c.query("SELECT to_regclass($1) IS NOT NULL AS ok", [t.replaceAll('"', "")])).rows[0].ok as boolean;
-    if (!(await exists(this.target)) || !(await exists(this.ledger))) {
-      const file = this.options.setupSqlFile ?? path.join(packageRoot(), "sql", "postgres_setup.sql");
-      if (fs.existsSync(file)) await c.query(fs.readFileSync(file, "utf8"));
-      await c.query(`CREATE TABLE IF NOT EXISTS ${this.ledger} (query_id TEXT NOT NULL, batch_id BIGINT NOT NULL, target_table TEXT NOT NULL, rows_inserted BIGINT NOT NULL, rows_skipped BIGINT NOT NULL, committed_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (query_id, batch_id))`);
+    // to_regclass resolves a quoted name exactly as the statements below will (case, schema, search_path).
+    const exists = async (t: string) => (await c.query("SELECT to_regclass($1) IS NOT NULL AS ok", [t])).rows[0].ok as boolean;
+    const where = describeConnection(this.connectionString);
+    if (!(await exists(this.target))) {
+      const name = this.options.table.split(".").at(-1);
+      const file = this.options.setupSqlFile ?? (name === "user_events" ? path.join(packageRoot(), "sql", "postgres_setup.sql") : undefined);
+      if (!file) {
+        throw new StreamlabError("POSTGRES_ERROR", `The table ${this.target} does not exist in ${where}.`, {
+          hint: `Create it first (names are used exactly as written: quoted, case-sensitive), or pass setupSqlFile with its CREATE TABLE; the bundled sql/postgres_setup.sql only defines user_events.`,
+        });
+      }
+      let sql: string;
+      try {
+        sql = fs.readFileSync(file, "utf8");
+      } catch (e) {
+        throw new StreamlabError("INVALID_OPTION", `Cannot read setupSqlFile ${file}: ${messageOf(e)}.`, { hint: "Pass the path of a readable .sql file that creates the target table." });
+      }
+      await c.query("BEGIN");
+      try {
+        // The bundled SQL names its tables without a schema: it creates them in the target's.
+        if (this.schema && !this.options.setupSqlFile) await c.query(`SET LOCAL search_path TO ${quoteName(this.schema, "schema name")}`);
+        await c.query(sql);
+        await c.query("COMMIT");
+      } catch (e) {
+        await c.query("ROLLBACK").catch(() => {});
+        throw new StreamlabError("POSTGRES_ERROR", `Creating ${this.target} with ${file} failed in ${where}: ${redact(messageOf(e))}.`, { hint: "Check that the schema exists and the user may create tables in it, or create the table yourself.", cause: e });
+      }
       if (!(await exists(this.target))) {
-        throw new StreamlabError("POSTGRES_ERROR", `The table ${this.options.table} does not exist in ${describeConnection(this.connectionString)}, and the setup SQL did not create it.`, { hint: "Create it first, or pass setupSqlFile with its CREATE TABLE." });
+        throw new StreamlabError("POSTGRES_ERROR", `The table ${this.target} does not exist in ${where}, and ${file} did not create it.`, { hint: "Make setupSqlFile create the configured table (names are used exactly as written: quoted, case-sensitive)." });
       }
     }
-    const [schema, table] = this.target.includes(".") ? this.target.replaceAll('"', "").split(".") : [null, this.target.replaceAll('"', "")];
-    const cols = await c.query("SELECT column_name FROM information_schema.columns WHERE table_name = $1 AND ($2::text IS NULL OR table_schema = $2) AND table_schema = COALESCE($2, current_schema())", [table, schema]);
-    this.columns = new Set(cols.rows.map((r) => r.column_name as string));
+    // Checked first: CREATE TABLE IF NOT EXISTS needs the CREATE privilege even when the table exists.
+    if (!(await exists(this.ledger))) {
+      await c.query(`CREATE TABLE IF NOT EXISTS ${this.ledger} (query_id TEXT NOT NULL, batch_id BIGINT NOT NULL, target_table TEXT NOT NULL, rows_inserted BIGINT NOT NULL, rows_skipped BIGINT NOT NULL, committed_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (query_id, batch_id))`);
+    }
+    const cols = await c.query("SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped", [this.target]);
+    this.columns = new Set(cols.rows.map((r) => r.attname as string));
   }
 
   async addBatch(batchId: number, table: string): Promise<SinkResult> {
     const started = Date.now();
-    const retryFor = this.options.retryForMs ?? 10 * 60_000;
+    const o = this.timing;
+    const maxAttempts = attemptsWithin(o.retryForMs, o.retryInitialDelayMs, o.retryMaxDelayMs);
     // The batch as CSV, written by DuckDB: rows never pass through JavaScript.
     const csv = path.join(os.tmpdir(), `streamlab-pg-${process.pid}-${batchId}-${Date.now()}.csv`);
     const batchCols = (await this.ctx.duck.describe(`SELECT * FROM ${table}`)).map((c) => c.name);
@@ -110,24 +236,67 @@ export class PostgresSink implements Sink {
             throw new StreamlabError("POSTGRES_ERROR", `The batch has column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} that ${this.options.table} lacks.`, { hint: "Select only the table's columns before the sink, or add them to the table." });
           }
           const cols = batchCols.map((col) => quoteName(col, "column name"));
+          // A retry after a lost COMMIT is safe: the ledger row tells whether it landed.
           const result = await this.writeBatch(c, batchId, table, csv, cols);
           if (attempt > 1) this.ctx.reportStatus?.("Processing new data");
           return result;
         } catch (e) {
-          if (!isTransient(e) || Date.now() - started > retryFor) {
-            if (isStreamlabError(e)) throw e;
-            throw new StreamlabError("POSTGRES_ERROR", `Writing batch ${batchId} to ${this.options.table} failed: ${redact(messageOf(e))}`, { cause: e });
+          if (!isTransient(e)) throw this.failure(e, batchId);
+          await this.dropClient();
+          const where = describeConnection(this.connectionString);
+          const last = this.failure(e, batchId);
+          // A timeout stays a timeout; anything else transient means the server could not be reached.
+          const code = last.code === "POSTGRES_TIMEOUT" ? "POSTGRES_TIMEOUT" : "POSTGRES_UNAVAILABLE";
+          if (attempt >= maxAttempts) {
+            throw new StreamlabError(code, `Gave up on PostgreSQL at ${where} after ${attempt} attempt${attempt > 1 ? "s" : ""} over ${seconds(Date.now() - started)} (retryForMs ${seconds(o.retryForMs)}), writing batch ${batchId} to ${this.options.table}: ${this.reasonOf(e)}`, {
+              hint: "Start the server or correct the connection settings, then restart the query: it resumes with this batch from its checkpoint. Raise retryForMs to wait longer.",
+              cause: e,
+              details: { attempts: attempt },
+            });
           }
-          await this.client?.end().catch(() => {});
-          this.client = undefined;
-          const wait = Math.min(10_000, 200 * 2 ** Math.min(attempt, 6));
-          this.ctx.reportStatus?.(`Waiting for PostgreSQL at ${describeConnection(this.connectionString)} (attempt ${attempt}, retrying in ${wait} ms): ${redact(messageOf(e))}`);
-          await new Promise((r) => setTimeout(r, wait));
+          const wait = backoff(attempt, o.retryInitialDelayMs, o.retryMaxDelayMs);
+          this.ctx.reportStatus?.(`Waiting for PostgreSQL at ${where} (attempt ${attempt}/${maxAttempts}, next in ${seconds(wait)}): ${this.reasonOf(e)}`);
+          if (!(await sleep(wait, this.options.signal))) {
+            throw new StreamlabError(code, `Stopped while waiting for PostgreSQL at ${where} (attempt ${attempt}/${maxAttempts}) to write batch ${batchId} to ${this.options.table}: ${this.reasonOf(e)}`, {
+              hint: "The batch was not written; it runs again when the query restarts from its checkpoint.",
+              cause: e,
+              details: { attempts: attempt, stopped: true },
+            });
+          }
         }
       }
     } finally {
       fs.rmSync(csv, { force: true });
     }
+  }
+
+  /** Why an attempt failed, in a few words for the status line and the final error: not our wrapping of it. */
+  private reasonOf(e: unknown): string {
+    if (/Query read timeout/i.test(messageOf(e))) return `no answer to a statement within ${seconds(this.timing.queryTimeoutMs)} (queryTimeoutMs)`;
+    if (isStreamlabError(e, "POSTGRES_TIMEOUT")) return `no answer to the connection within ${seconds(this.timing.connectTimeoutMs)} (connectTimeoutMs)`;
+    if (isStreamlabError(e, "POSTGRES_ERROR") && e.cause !== undefined) return this.reasonOf(e.cause);
+    if (isStreamlabError(e) && e.hint && e.message.endsWith(e.hint)) return e.message.slice(0, -e.hint.length).trimEnd();
+    return redact(messageOf(e));
+  }
+
+  /** What went wrong, as the error the query fails with: a timeout says which setting bounds it. */
+  private failure(e: unknown, batchId: number): StreamlabError {
+    if (isStreamlabError(e)) return e;
+    const where = describeConnection(this.connectionString);
+    const limit = seconds(this.timing.queryTimeoutMs);
+    if (/Query read timeout/i.test(messageOf(e))) {
+      return new StreamlabError("POSTGRES_TIMEOUT", `PostgreSQL at ${where} did not answer a statement within ${limit} (queryTimeoutMs) while writing batch ${batchId} to ${this.options.table}.`, {
+        hint: "Check that the server is up and reachable (a stopped VM or a dropped network leaves connections open and silent); the batch runs again when the query restarts.",
+        cause: e,
+      });
+    }
+    if ((e as { code?: string }).code === "57014" && /statement timeout/i.test(messageOf(e))) {
+      return new StreamlabError("POSTGRES_TIMEOUT", `Writing batch ${batchId} to ${this.options.table} in ${where}: a statement ran longer than ${limit} (queryTimeoutMs) and the server cancelled it.`, {
+        hint: "Raise queryTimeoutMs, or make batches smaller (e.g. maxFilesPerTrigger on the source); a lock held by another session also makes statements wait.",
+        cause: e,
+      });
+    }
+    return new StreamlabError("POSTGRES_ERROR", `Writing batch ${batchId} to ${this.options.table} failed: ${redact(messageOf(e))}`, { cause: e });
   }
 
   /** Loads the batch into the staging table: COPY from a CSV DuckDB wrote, or JSON parameters in chunks. */
@@ -154,6 +323,8 @@ export class PostgresSink implements Sink {
     const queryId = this.ctx.queryId;
     await c.query("BEGIN");
     try {
+      // Per transaction (SET LOCAL), not a start-up parameter: poolers such as PgBouncer refuse unknown start-up parameters.
+      if (this.timing.queryTimeoutMs > 0) await c.query(`SET LOCAL statement_timeout = ${Math.round(this.timing.queryTimeoutMs)}`);
       const done = await c.query(`SELECT rows_inserted, rows_skipped FROM ${this.ledger} WHERE query_id = $1 AND batch_id = $2`, [queryId, batchId]);
       if (done.rowCount) {
         await c.query("ROLLBACK");
@@ -176,7 +347,6 @@ export class PostgresSink implements Sink {
   }
 
   async close(): Promise<void> {
-    await this.client?.end().catch(() => {});
-    this.client = undefined;
+    await this.dropClient();
   }
 }

@@ -4,15 +4,37 @@
  * data/pglite and served on a local port through pglite-socket, so the same `pg` code runs
  * against it and a user can connect with psql.
  */
-import * as fs from "node:fs";
 import * as net from "node:net";
+import * as path from "node:path";
 import pg from "pg";
 import { StreamlabError, messageOf } from "../errors";
 import { dataPath } from "../util/paths";
+import { acquireLock } from "../util/process-lock";
 
-/** A connection string with its password replaced by "***". */
-export function redact(url: string): string {
-  return url.replace(/(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/i, "$1***@").replace(/password=[^&\s]*/gi, "password=***");
+/** The user:password part of a URL's remainder (after "scheme://") with the password replaced by "***". */
+function hideUrlPassword(rest: string): string {
+  // The userinfo ends at the LAST "@": a password may hold "@", ":", "/", "?" or "#" unescaped. URL
+  // parsing (WHATWG, as pg does) ends the authority at the first "/", "?" or "#" and would print the
+  // tail of such a password as the host, so it is not used here. An "@" in the query string hides
+  // the host as well: too much rather than too little.
+  const at = rest.lastIndexOf("@");
+  if (at < 0) return rest;
+  const colon = rest.slice(0, at).indexOf(":");
+  return colon < 0 ? rest : `${rest.slice(0, colon)}:***${rest.slice(at)}`;
+}
+
+/**
+ * A connection string, or a message quoting one, with every password replaced by "***": the
+ * password of postgres:// URLs (any characters) and `password=` in key/value strings and URL
+ * parameters (quoted values with escapes included).
+ */
+export function redact(text: string): string {
+  // A connection string given alone runs to its end (pg accepts spaces in it); one quoted in a
+  // message runs to the next whitespace.
+  const urls = /^\s*postgres(?:ql)?:\/\//i.test(text) ? /(postgres(?:ql)?:\/\/)([\s\S]*)/i : /(postgres(?:ql)?:\/\/)(\S*)/gi;
+  return text
+    .replace(urls, (_, scheme: string, rest: string) => scheme + hideUrlPassword(rest))
+    .replace(/(password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|[^\s&]*)/gi, "$1***");
 }
 
 /** A printable description of where `pg` connects: host, port, database and user, never the password. */
@@ -27,18 +49,60 @@ export function connectionFromEnv(): string | undefined {
   return process.env.DATABASE_URL || undefined;
 }
 
-export async function connect(connectionString?: string): Promise<pg.Client> {
-  const client = new pg.Client(connectionString ? { connectionString } : {});
+export interface ConnectOptions {
+  /** How long connecting (TCP, TLS, start-up) may take, ms; 0 waits forever. Default 10 s. */
+  connectTimeoutMs?: number;
+  /** How long the client waits for the answer to one statement, ms; 0 waits forever. Default 60 s. */
+  queryTimeoutMs?: number;
+}
+
+export const CONNECT_DEFAULTS: Required<ConnectOptions> = { connectTimeoutMs: 10_000, queryTimeoutMs: 60_000 };
+
+/** Seconds for messages: "10 s", "0.5 s". */
+export function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
+}
+
+/**
+ * A connected client, or POSTGRES_TIMEOUT when the server does not complete the connection within
+ * connectTimeoutMs (a server that accepts and never answers would otherwise hang for ever), or
+ * POSTGRES_ERROR. Statements time out after queryTimeoutMs (pg's query_timeout).
+ */
+export async function connect(connectionString?: string, options: ConnectOptions = {}): Promise<pg.Client> {
+  const connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_DEFAULTS.connectTimeoutMs;
+  const queryTimeoutMs = options.queryTimeoutMs ?? CONNECT_DEFAULTS.queryTimeoutMs;
+  const client = new pg.Client({ ...(connectionString ? { connectionString } : {}), connectionTimeoutMillis: connectTimeoutMs, ...(queryTimeoutMs > 0 ? { query_timeout: queryTimeoutMs } : {}) });
+  const where = describeConnection(connectionString);
   try {
     await client.connect();
   } catch (e) {
-    throw new StreamlabError("POSTGRES_ERROR", `Cannot connect to PostgreSQL at ${describeConnection(connectionString)}: ${redact(messageOf(e))}.`, {
+    // pg destroys the socket itself when connectionTimeoutMillis expires, with this message.
+    if (connectTimeoutMs > 0 && /timeout expired|connection timeout/i.test(messageOf(e))) {
+      throw new StreamlabError("POSTGRES_TIMEOUT", `PostgreSQL at ${where} did not complete the connection within ${seconds(connectTimeoutMs)} (connectTimeoutMs).`, {
+        hint: "Check that a PostgreSQL server (not another service) listens there and answers: a stopped VM or a firewall that drops packets can accept connections and stay silent. On a slow network, raise connectTimeoutMs.",
+        cause: e,
+      });
+    }
+    throw new StreamlabError("POSTGRES_ERROR", `Cannot connect to PostgreSQL at ${where}: ${redact(messageOf(e))}.`, {
       hint: "Check that the server runs and DATABASE_URL (or PGHOST, PGPORT, PGUSER, PGDATABASE) is right; without DATABASE_URL `npm start` uses the embedded PGlite.",
       cause: e,
     });
   }
   client.on("error", () => {}); // a dropped connection surfaces on the next query
   return client;
+}
+
+/**
+ * Ends a client and lets go of its socket, whatever state it is in: an open socket keeps the
+ * process alive. pg's end() waits for the server to close the connection, so a server that no
+ * longer answers gets `waitMs`, then the socket is destroyed.
+ */
+export async function closeClient(client: pg.Client, waitMs = 2000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const ended = client.end().then(() => true, () => true);
+  const gaveUp = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), waitMs)));
+  if (!(await Promise.race([ended, gaveUp]))) (client as unknown as { connection?: { stream?: net.Socket } }).connection?.stream?.destroy();
+  clearTimeout(timer);
 }
 
 /** The identifier pattern for table and column names handed to the sink. */
@@ -81,25 +145,46 @@ async function freePort(preferred: number): Promise<number> {
 
 /**
  * Starts PGlite with its data in `dataDir` (default data/pglite) and serves it on 127.0.0.1
- * (port 54329, or a free one) for `pg` and psql.
+ * (port 54329, or a free one) for `pg` and psql. The folder is locked until stop(): PGlite has no
+ * postmaster.pid of its own, and two processes writing one data folder corrupt it (duplicate keys
+ * past a UNIQUE index). A second process is refused with PATH_IN_USE naming the holder.
  */
 export async function startEmbeddedPostgres(options: { dataDir?: string; port?: number } = {}): Promise<EmbeddedPostgres> {
-  const dataDir = options.dataDir ?? dataPath("pglite");
-  fs.mkdirSync(dataDir, { recursive: true });
-  // Both packages are ES modules: load them with import().
-  const { PGlite } = await import("@electric-sql/pglite");
-  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
-  const db = await PGlite.create(dataDir);
-  const port = await freePort(options.port ?? 54329);
-  const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1", maxConnections: 16 });
-  await server.start();
-  return {
-    connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    port,
-    dataDir,
-    async stop() {
-      await server.stop();
-      await db.close();
-    },
-  };
+  const dataDir = path.resolve(options.dataDir ?? dataPath("pglite"));
+  const lock = acquireLock(dataDir, {
+    purpose: "embedded PostgreSQL (PGlite)",
+    what: "The embedded database folder",
+    code: "PATH_IN_USE",
+    hint: "PGlite allows one process per data folder: stop the other process first (for `npm start`, Ctrl-C in its terminal), or use another dataDir (another STREAMLAB_ROOT, or DATABASE_URL for a server).",
+  });
+  try {
+    // Both packages are ES modules: load them with import().
+    const { PGlite } = await import("@electric-sql/pglite");
+    const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
+    const db = await PGlite.create(dataDir);
+    try {
+      const port = await freePort(options.port ?? 54329);
+      const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1", maxConnections: 16 });
+      await server.start();
+      return {
+        connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`,
+        port,
+        dataDir,
+        async stop() {
+          try {
+            await server.stop();
+            await db.close();
+          } finally {
+            lock.release();
+          }
+        },
+      };
+    } catch (e) {
+      await db.close().catch(() => {});
+      throw e;
+    }
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
 }

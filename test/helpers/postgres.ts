@@ -1,4 +1,4 @@
-/** PostgreSQL targets for sink tests: the real server (127.0.0.1:5432, database test) and embedded PGlite, plus a TCP proxy to cut the connection. */
+/** PostgreSQL targets for sink tests: the real server (127.0.0.1:5432, database test) and embedded PGlite, plus a TCP proxy to cut the connection and servers that never answer. */
 import * as crypto from "node:crypto";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -69,6 +69,39 @@ export class FlakyProxy {
   async stop(): Promise<void> {
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
+    await new Promise<void>((r) => this.server?.close(() => r()) ?? r());
+  }
+}
+
+/**
+ * A server that accepts TCP connections and then never answers: "silent" says nothing at all (a
+ * hung server, or a firewall that swallows packets); "startup" completes PostgreSQL's start-up
+ * (AuthenticationOk, ReadyForQuery) and then never answers a query.
+ */
+export class SilentServer {
+  private server?: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  port = 0;
+  constructor(readonly mode: "silent" | "startup") {}
+
+  async start(): Promise<void> {
+    this.server = net.createServer((socket) => {
+      this.sockets.add(socket);
+      socket.on("error", () => {}).on("close", () => this.sockets.delete(socket));
+      if (this.mode === "startup") {
+        socket.once("data", () => {
+          const authOk = Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 0]); // 'R', length 8, AuthenticationOk
+          const ready = Buffer.from([0x5a, 0, 0, 0, 5, 0x49]); // 'Z', length 5, idle
+          socket.write(Buffer.concat([authOk, ready]));
+        });
+      }
+    });
+    await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", () => r()));
+    this.port = (this.server!.address() as net.AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
     await new Promise<void>((r) => this.server?.close(() => r()) ?? r());
   }
 }
