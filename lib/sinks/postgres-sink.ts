@@ -1,6 +1,7 @@
 /**
  * The PostgreSQL sink: each micro-batch in one database transaction — the batch's rows bulk-loaded
- * with COPY into a temporary staging table, `INSERT … SELECT … ON CONFLICT (key) DO NOTHING` into
+ * with COPY into a temporary staging table, `INSERT … SELECT … ON CONFLICT (key) DO NOTHING` (in
+ * update mode `DO UPDATE`: an upsert of the groups an aggregation changed) into
  * the target, and a ledger row (query_id, batch_id, rows_inserted, rows_skipped, committed_at). A
  * batch whose ledger row exists is skipped, so a replay after a crash is exactly-once. When the
  * server is unreachable the batch is retried with exponential backoff (the query's status says
@@ -149,7 +150,12 @@ export class PostgresSink implements Sink {
   }
 
   async open(ctx: SinkContext): Promise<void> {
-    if (ctx.outputMode !== "append") throw new StreamlabError("INVALID_OPTION", 'The PostgreSQL sink supports outputMode "append".');
+    if (ctx.outputMode === "complete") {
+      throw new StreamlabError("INVALID_OPTION", 'The PostgreSQL sink supports outputMode "append" and "update", not "complete".', { hint: "Use update: each batch upserts the groups it changed on keyColumns, and the table holds the whole result." });
+    }
+    if (ctx.outputMode === "update" && this.keys.length === 0) {
+      throw new StreamlabError("INVALID_OPTION", 'outputMode "update" into PostgreSQL upserts on keyColumns: name them (e.g. the grouping keys and the window start).', { hint: 'keyColumns: ["window_start", "station_id"], with a UNIQUE constraint or primary key on them in the target table.' });
+    }
     this.ctx = ctx;
   }
 
@@ -333,9 +339,13 @@ export class PostgresSink implements Sink {
       await c.query(`CREATE TEMP TABLE streamlab_staging ON COMMIT DROP AS SELECT ${cols.join(", ")} FROM ${this.target} WITH NO DATA`);
       await this.stage(c, table, csv, cols);
       const staged = Number((await c.query("SELECT count(*) AS n FROM streamlab_staging")).rows[0].n);
-      const conflict = this.keys.length ? ` ON CONFLICT (${this.keys.join(", ")}) DO NOTHING` : "";
-      // DO NOTHING also skips duplicates inside the batch itself: the first row of a key wins.
-      const inserted = (await c.query(`INSERT INTO ${this.target} (${cols.join(", ")}) SELECT ${cols.join(", ")} FROM streamlab_staging${conflict}`)).rowCount ?? 0;
+      const update = this.ctx.outputMode === "update";
+      const values = cols.filter((col) => !this.keys.includes(col));
+      // append: DO NOTHING also skips duplicates inside the batch itself (the first row of a key wins).
+      // update: the batch's row of a key replaces the table's (an upsert on keyColumns); one row per key.
+      const conflict = !this.keys.length ? "" : update && values.length ? ` ON CONFLICT (${this.keys.join(", ")}) DO UPDATE SET ${values.map((v) => `${v} = EXCLUDED.${v}`).join(", ")}` : ` ON CONFLICT (${this.keys.join(", ")}) DO NOTHING`;
+      const from = update ? `(SELECT DISTINCT ON (${this.keys.join(", ")}) * FROM streamlab_staging) s` : "streamlab_staging";
+      const inserted = (await c.query(`INSERT INTO ${this.target} (${cols.join(", ")}) SELECT ${cols.join(", ")} FROM ${from}${conflict}`)).rowCount ?? 0;
       const skipped = staged - inserted;
       await c.query(`INSERT INTO ${this.ledger} (query_id, batch_id, target_table, rows_inserted, rows_skipped) VALUES ($1, $2, $3, $4, $5)`, [queryId, batchId, this.options.table, inserted, skipped]);
       await c.query("COMMIT");
