@@ -82,6 +82,8 @@ export class MicroBatchExecution {
   checks = 0;
   private stopping = false;
   private sleeping?: AbortController;
+  /** A wake-up that came while no sleep was on (during an offset check or a batch): the next sleep is skipped. */
+  private wakeRequested = false;
   private readonly stateful: StatefulPlan;
   private readonly tracker: WatermarkTracker;
   /** The watermark the last batch ran with: the next batch's rows at or before it are late. */
@@ -105,10 +107,15 @@ export class MicroBatchExecution {
 
   /** Ends a sleep between triggers early (new data, a drain request, stop). */
   wake(): void {
+    this.wakeRequested = true;
     this.sleeping?.abort();
   }
 
   private async sleep(ms: number): Promise<void> {
+    if (this.wakeRequested) {
+      this.wakeRequested = false;
+      return;
+    }
     const ctl = (this.sleeping = new AbortController());
     await this.plan.clock.sleep(ms, ctl.signal);
     this.sleeping = undefined;
@@ -134,6 +141,8 @@ export class MicroBatchExecution {
     while (!this.stopping) {
       const triggerStart = r.startTrigger();
       r.updateStatus(`Getting offsets from ${source.description}`, false, true);
+      // A wake-up from here on asks for another check: one that came before is answered by this one.
+      this.wakeRequested = false;
       const check = ++this.checks;
       const end = pending ?? (await r.time("latestOffset", () => source.latestOffset(start, request)));
       if (end === null || end === start) {

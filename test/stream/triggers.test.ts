@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { readStream } from "../../lib/api/read-stream";
 import { MemoryStream } from "../../lib/sources/memory-source";
@@ -147,4 +148,19 @@ test("a listener added to the returned query (too late for onQueryStarted) still
   await q.processAllAvailable();
   await q.stop();
   assert.deepEqual(events, ["progress", "terminated"]);
+});
+
+test("processAllAvailable returns on a manual clock: a wake-up that comes during an offset check is not lost", async (t) => {
+  const dir = tmpDir(t);
+  const landing = path.join(dir, "landing");
+  fs.mkdirSync(landing);
+  const clock = new ManualClock(0);
+  const q = await readStream.files(landing, { format: "csv", schema: "a INT" }).writeStream({ format: "memory" }, { queryName: "t_manual_wake", checkpointLocation: path.join(dir, "ck"), clock });
+  t.after(() => q.stop());
+  for (let i = 0; i < 15; i++) {
+    fs.writeFileSync(path.join(landing, `f${i}.csv`), `a\n${i}\n`);
+    const done = await Promise.race([q.processAllAvailable().then(() => true), sleep(5000).then(() => false)]);
+    assert.ok(done, `processAllAvailable returned for file ${i} without the clock moving`);
+  }
+  assert.equal(q.recentProgress.reduce((s, p) => s + p.numInputRows, 0), 15);
 });
