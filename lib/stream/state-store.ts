@@ -15,6 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { sqlIdent, sqlString, type Duck } from "../duck";
 import { StreamlabError } from "../errors";
+import { faultPoint } from "../util/fault";
 
 export interface StateStoreOptions {
   /** The key columns: a row per distinct key. */
@@ -190,6 +191,9 @@ export class StateStore {
     try {
       await this.duck.run(`COPY (SELECT ${this.columnList()}, false AS __removed FROM ${this.puts} UNION ALL BY NAME ${removedRows}) TO ${sqlString(tmp)} (FORMAT parquet)`);
       fs.renameSync(tmp, target);
+      // A crash here leaves version `version` on disk without its snapshot, and (with several
+      // operators) the operators after this one without theirs: the re-run rewrites both.
+      faultPoint("stateStore.afterDelta", version - 1);
       if (version % this.snapshotInterval === 0) {
         const stmp = `${tmp}.snapshot`;
         await this.duck.run(`COPY (SELECT * FROM ${this.table}) TO ${sqlString(stmp)} (FORMAT parquet)`);
