@@ -41,6 +41,19 @@ let storeCounter = 0;
 const DELTA = /^(\d+)\.delta\.parquet$/;
 const SNAPSHOT = /^(\d+)\.snapshot\.parquet$/;
 
+/** The versions of the state store in `dir` (checkpoint/state/<id>/0) that have a delta file, and a snapshot file, ascending. */
+export function stateFilesOnDisk(dir: string): { deltas: number[]; snapshots: number[] } {
+  const deltas: number[] = [];
+  const snapshots: number[] = [];
+  for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    const d = DELTA.exec(name);
+    if (d) deltas.push(Number(d[1]));
+    const s = SNAPSHOT.exec(name);
+    if (s) snapshots.push(Number(s[1]));
+  }
+  return { deltas: deltas.sort((a, b) => a - b), snapshots: snapshots.sort((a, b) => a - b) };
+}
+
 export class StateStore {
   /** The DuckDB table holding the current version's rows. */
   readonly table: string;
@@ -88,15 +101,8 @@ export class StateStore {
 
   /** The versions on disk: deltas and snapshots. */
   private onDisk(): { deltas: Set<number>; snapshots: number[] } {
-    const deltas = new Set<number>();
-    const snapshots: number[] = [];
-    for (const name of fs.existsSync(this.dir) ? fs.readdirSync(this.dir) : []) {
-      const d = DELTA.exec(name);
-      if (d) deltas.add(Number(d[1]));
-      const s = SNAPSHOT.exec(name);
-      if (s) snapshots.push(Number(s[1]));
-    }
-    return { deltas, snapshots: snapshots.sort((a, b) => a - b) };
+    const { deltas, snapshots } = stateFilesOnDisk(this.dir);
+    return { deltas: new Set(deltas), snapshots };
   }
 
   /**
@@ -234,6 +240,7 @@ export class StateStore {
     const { deltas, snapshots } = this.onDisk();
     return [...new Set([...deltas, ...snapshots])].sort((a, b) => a - b);
   }
+
 
   async close(): Promise<void> {
     for (const t of [this.table, this.puts, this.removes]) await this.duck.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});

@@ -112,7 +112,7 @@ export class AggregateOperator implements StatefulOperator {
     await duck.run(`CREATE OR REPLACE TEMP TABLE ${partial} AS SELECT ${[...keySelect, ...partialCols].join(", ")} FROM (${source})${groupBy}`);
     if (!this.store) {
       const columns = (await duck.describe(`SELECT * FROM ${partial}`)).map((c) => [c.name, c.type] as [string, string]);
-      checkStateSchema(this.dir, this.operatorName, columns);
+      checkStateSchema(this.dir, this.operatorName, columns, this.keyNames);
       this.store = new StateStore(this.duck, this.dir, { keyColumns: this.keyNames, columns });
       await this.store.load(this.version);
     }

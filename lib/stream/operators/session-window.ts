@@ -97,7 +97,7 @@ export class SessionWindowOperator implements StatefulOperator {
     );
     if (!this.store) {
       const columns = (await duck.describe(`SELECT * FROM ${events}`)).map((c) => [c.name, c.type] as [string, string]);
-      checkStateSchema(this.dir, this.operatorName, columns);
+      checkStateSchema(this.dir, this.operatorName, columns, this.keyNames);
       this.store = new StateStore(this.duck, this.dir, { keyColumns: this.keyNames, columns });
       await this.store.load(this.version);
     }
