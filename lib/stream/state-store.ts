@@ -156,27 +156,40 @@ export class StateStore {
   async put(sql: string): Promise<number> {
     const tmp = `${this.table}_put`;
     await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${tmp} AS SELECT ${this.columnList()} FROM (${sql})`);
-    const n = Number(await this.duck.value(`SELECT count(*) FROM ${tmp}`));
-    if (n > 0) {
-      await this.duck.run(`DELETE FROM ${this.table} s USING ${tmp} d WHERE ${this.keyMatch("s", "d")}`);
-      await this.duck.run(`INSERT INTO ${this.table} SELECT * FROM ${tmp}`);
-      await this.duck.run(`DELETE FROM ${this.puts} s USING ${tmp} d WHERE ${this.keyMatch("s", "d")}`);
-      await this.duck.run(`INSERT INTO ${this.puts} SELECT * FROM ${tmp}`);
-      await this.duck.run(`DELETE FROM ${this.removes} s USING ${tmp} d WHERE ${this.keyMatch("s", "d")}`);
+    try {
+      return await this.putTable(tmp);
+    } finally {
+      await this.duck.run(`DROP TABLE ${tmp}`);
     }
-    await this.duck.run(`DROP TABLE ${tmp}`);
+  }
+
+  /** put() of the rows of a table (one per key, with the store's columns by name), read in place. */
+  async putTable(table: string): Promise<number> {
+    const cols = this.columnList();
+    await this.duck.run(`DELETE FROM ${this.table} s USING ${table} d WHERE ${this.keyMatch("s", "d")}`);
+    const n = Number(await this.duck.value(`INSERT INTO ${this.table} (${cols}) SELECT ${cols} FROM ${table}`));
+    if (n > 0) {
+      // The delta file holds each key once: a put replaces this batch's earlier put or remove of
+      // it. Until the batch has put (removed) a row, there is none to replace — skip the join.
+      if (this.updated > 0) await this.duck.run(`DELETE FROM ${this.puts} s USING ${table} d WHERE ${this.keyMatch("s", "d")}`);
+      await this.duck.run(`INSERT INTO ${this.puts} (${cols}) SELECT ${cols} FROM ${table}`);
+      if (this.removed > 0) await this.duck.run(`DELETE FROM ${this.removes} s USING ${table} d WHERE ${this.keyMatch("s", "d")}`);
+    }
     this.updated += n;
     return n;
   }
 
-  /** Removes the rows matching `predicate` (SQL over the state's columns); returns them as a temp table for output, and their count. */
+  /**
+   * Removes the rows matching `predicate` (SQL over the state's columns, the row named `s`);
+   * returns them as a temp table for output, and their count.
+   */
   async removeWhere(predicate: string, into?: string): Promise<number> {
     const gone = into ?? `${this.table}_gone`;
-    await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${gone} AS SELECT * FROM ${this.table} WHERE ${predicate}`);
-    const n = Number(await this.duck.value(`SELECT count(*) FROM ${gone}`));
+    const n = Number(await this.duck.value(`CREATE OR REPLACE TEMP TABLE ${gone} AS SELECT * FROM ${this.table} s WHERE ${predicate}`));
     if (n > 0) {
-      await this.duck.run(`DELETE FROM ${this.table} WHERE ${predicate}`);
-      await this.duck.run(`DELETE FROM ${this.puts} s USING ${gone} d WHERE ${this.keyMatch("s", "d")}`);
+      await this.duck.run(`DELETE FROM ${this.table} s WHERE ${predicate}`);
+      // This batch's puts are copies of state rows, so the same predicate finds those just removed — no join with them.
+      if (this.updated > 0) await this.duck.run(`DELETE FROM ${this.puts} s WHERE ${predicate}`);
       await this.duck.run(`INSERT INTO ${this.removes} SELECT ${this.keys.map(sqlIdent).join(", ")} FROM ${gone}`);
     }
     if (!into) await this.duck.run(`DROP TABLE ${gone}`);

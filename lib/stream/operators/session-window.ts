@@ -124,7 +124,7 @@ export class SessionWindowOperator implements StatefulOperator {
         `grouped AS (SELECT *, sum(CASE WHEN __sl_prev_end IS NULL OR ${start} > __sl_prev_end THEN 1 ELSE 0 END) OVER (${part} ROWS UNBOUNDED PRECEDING) AS __sl_session FROM ordered) ` +
         `SELECT {'start': min(${start}), 'end': max(${end})} AS ${SESSION}, ${[...groupKeys, ...merges].join(", ")} FROM grouped GROUP BY ${[...groupKeys, "__sl_session"].join(", ")}`,
     );
-    const replaced = await store.removeWhere(touched.replaceAll("s.", `${store.table}.`));
+    const replaced = await store.removeWhere(touched);
     const updated = await store.put(`SELECT * FROM ${merged}`);
     const updatesMs = performance.now() - started;
 
