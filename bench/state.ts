@@ -18,8 +18,10 @@ import type { StreamingQueryProgress } from "../lib/stream/progress";
 
 const FILES = 10;
 const EVENTS_PER_FILE = 100_000;
-/** Event time covered by one file: the stream's state holds ~12 one-minute windows (10 of delay + 2 of batch). */
+/** Each file moves event time on by 2 minutes; its events spread over 5 minutes from 3 minutes back, so consecutive batches share windows. */
 const FILE_SPAN_MS = 2 * 60_000;
+const SPREAD_MS = 5 * 60_000;
+const BACK_MS = 3 * 60_000;
 const DELAY_MS = 10 * 60_000;
 const START = Date.UTC(2026, 0, 1);
 const SCHEMA = "key STRING, event_time TIMESTAMP, value DOUBLE";
@@ -33,13 +35,17 @@ interface SideResult {
   batches?: { batchId: number; input: number; totalMs: number; addBatchMs: number; commitMs: number; updatesMs: number; removalsMs: number; stateCommitMs: number; stateRows: number }[];
 }
 
-/** File i: 100k events with keys spread by a hash over `keys`, times shuffled within [i·2 min, (i+1)·2 min) — never late. */
+/**
+ * File i: 100k events with keys spread by a hash over `keys`, times shuffled within
+ * [i·2 min − 3 min, i·2 min + 2 min) — windows shared with the batches before, never late (the
+ * watermark trails the newest event by 10 minutes).
+ */
 async function writeFiles(duck: Duck, dir: string, keys: number): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   for (let i = 0; i < FILES; i++) {
     await duck.run(
       `COPY (SELECT 'k' || lpad((hash(range + ${i * EVENTS_PER_FILE}) % ${keys})::VARCHAR, 6, '0') AS key,
-        make_timestamp((${START + i * FILE_SPAN_MS} + ((range * 7919) % ${EVENTS_PER_FILE}) * ${FILE_SPAN_MS / EVENTS_PER_FILE})::BIGINT * 1000) AS event_time,
+        make_timestamp(greatest(${START}, ${START + i * FILE_SPAN_MS - BACK_MS} + ((range * 7919) % ${EVENTS_PER_FILE}) * ${SPREAD_MS / EVENTS_PER_FILE})::BIGINT * 1000) AS event_time,
         (range % 1000) / 10.0 AS value
         FROM range(${EVENTS_PER_FILE})) TO ${sqlString(path.join(dir, `events-${String(i).padStart(2, "0")}.parquet`))} (FORMAT parquet)`,
     );
@@ -49,7 +55,7 @@ async function writeFiles(duck: Duck, dir: string, keys: number): Promise<void> 
 }
 
 /** The stream's final watermark: the last event time minus the delay. Windows ending at or before it were emitted. */
-const FINAL_WATERMARK_MS = START + FILES * FILE_SPAN_MS - FILE_SPAN_MS / EVENTS_PER_FILE - DELAY_MS;
+const FINAL_WATERMARK_MS = START + (FILES - 1) * FILE_SPAN_MS - BACK_MS + (EVENTS_PER_FILE - 1) * (SPREAD_MS / EVENTS_PER_FILE) - DELAY_MS;
 
 /** Child: the streaming query, one file per batch, into a Delta table. */
 async function streamSide(dir: string): Promise<SideResult> {
@@ -87,6 +93,23 @@ async function streamSide(dir: string): Promise<SideResult> {
   };
 }
 
+/**
+ * Child: the same files through the same engine without state — read one file per batch, keep no
+ * row (where false), commit — the cost a stateful query pays before its operator does anything.
+ */
+async function floorSide(dir: string): Promise<SideResult> {
+  const duck = await Duck.open();
+  const started = performance.now();
+  const q = await readStream
+    .files(path.join(dir, "landing"), { format: "parquet", schema: SCHEMA, maxFilesPerTrigger: 1 })
+    .where("false")
+    .writeStream({ format: "delta", path: path.join(dir, "floor-table") }, { checkpointLocation: path.join(dir, "ck-floor"), queryName: "bench_floor", trigger: "availableNow", duck });
+  await q.awaitTermination();
+  const ms = performance.now() - started;
+  duck.close();
+  return { ms, maxRssBytes: process.resourceUsage().maxRSS * 1024, rows: 0 };
+}
+
 /** Child: the same table in one GROUP BY over all the files, written as Parquet. */
 async function groupBySide(dir: string): Promise<SideResult> {
   const duck = await Duck.open();
@@ -103,10 +126,35 @@ async function groupBySide(dir: string): Promise<SideResult> {
   return { ms, maxRssBytes: process.resourceUsage().maxRSS * 1024, rows };
 }
 
-function runSide(side: "stream" | "groupby", dir: string): SideResult {
-  const r = spawnSync(process.execPath, [__filename, side, dir], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+/**
+ * Child: a JavaScript Map holding `n` groups as an in-process state would — "<window start>|<key>"
+ * → count — for the memory the same state takes on the JavaScript heap.
+ */
+async function jsMapSide(n: number, keys: number): Promise<SideResult> {
+  const started = performance.now();
+  const state = new Map<string, number>();
+  for (let i = 0; i < n; i++) state.set(`${START + Math.floor(i / keys) * 60_000}|k${String(i % keys).padStart(6, "0")}`, i);
+  return { ms: performance.now() - started, maxRssBytes: process.resourceUsage().maxRSS * 1024, rows: state.size };
+}
+
+type Side = "stream" | "groupby" | "floor" | "jsmap";
+
+function runSide(side: Side, ...args: string[]): SideResult {
+  const r = spawnSync(process.execPath, [__filename, side, ...args], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`the ${side} side failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as SideResult;
+}
+
+/** Runs a side `RUNS` times from scratch and keeps the run of median time (the machine may be shared). */
+const RUNS = 3;
+function medianRun(side: Side, dir: string): SideResult {
+  const runs: SideResult[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    fs.rmSync(path.join(dir, side === "floor" ? "ck-floor" : "ck"), { recursive: true, force: true });
+    fs.rmSync(path.join(dir, side === "floor" ? "floor-table" : "stream-table"), { recursive: true, force: true });
+    runs.push(runSide(side, dir));
+  }
+  return runs.sort((a, b) => a.ms - b.ms)[Math.floor(RUNS / 2)]!;
 }
 
 /** The stream's Delta table and the GROUP BY's Parquet hold the same (window, key, count) rows. */
@@ -125,26 +173,34 @@ export async function stateBench(): Promise<void> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-bench-state-"));
   try {
     const total = FILES * EVENTS_PER_FILE;
-    const rss: string[] = [];
+    const memory: { keys: number; stream: number; once: number; jsMap: number; stateRows: number }[] = [];
     for (const keys of [100_000, 10_000]) {
       const dir = path.join(root, `keys-${keys}`);
       await writeFiles(duck, path.join(dir, "landing"), keys);
-      const once = runSide("groupby", dir);
-      const stream = runSide("stream", dir);
+      const once = medianRun("groupby", dir);
+      const stream = medianRun("stream", dir);
+      const floor = medianRun("floor", dir);
       const check = await sameResult(duck, dir);
       if (!check.equal || check.rows !== once.rows) throw new Error(`the stream's table (${check.rows} rows) differs from the GROUP BY's (${once.rows} rows)`);
-      console.log(`\n${total} events, ${keys} keys, ${FILES} batches of 1 file; 1-minute windows, 10-minute watermark, append → Delta`);
-      console.log(`  stream:   ${stream.ms.toFixed(0)} ms (${((total / stream.ms) * 1000).toFixed(0)} events/s), peak RSS ${mb(stream.maxRssBytes)}, ${stream.rows} rows emitted`);
+      const stateRows = Math.max(...(stream.batches ?? []).map((b) => b.stateRows));
+      const jsMap = runSide("jsmap", String(stateRows), String(keys));
+      console.log(`\n${total} events, ${keys} keys, ${FILES} batches of 1 file; 1-minute windows, 10-minute watermark, append → Delta (median of ${RUNS} runs)`);
+      console.log(`  stream:   ${stream.ms.toFixed(0)} ms (${((total / stream.ms) * 1000).toFixed(0)} events/s), peak RSS ${mb(stream.maxRssBytes)}, ${stream.rows} rows emitted, state up to ${stateRows} rows`);
       console.log(`  GROUP BY: ${once.ms.toFixed(0)} ms (${((total / once.ms) * 1000).toFixed(0)} events/s), peak RSS ${mb(once.maxRssBytes)}, ${once.rows} rows`);
       console.log(`  the stream's final table equals the GROUP BY's: ${check.equal}`);
       console.log(`  ratio: stream throughput / GROUP BY throughput = ${(once.ms / stream.ms).toFixed(2)} (target ≥ 0.5)`);
+      console.log(`  the same batches without state (file source, engine, empty Delta commits): ${floor.ms.toFixed(0)} ms — the ratio can be at most ${(once.ms / floor.ms).toFixed(2)}; the state costs ${(stream.ms - floor.ms).toFixed(0)} ms`);
+      console.log(`  a JavaScript Map of the same ${stateRows} groups: peak RSS ${mb(jsMap.maxRssBytes)}`);
       console.log("  per batch (ms): batch input total addBatch commit | state: updates removals commit rows");
       for (const b of stream.batches ?? []) {
         console.log(`    ${String(b.batchId).padStart(2)} ${String(b.input).padStart(6)} ${String(b.totalMs).padStart(5)} ${String(b.addBatchMs).padStart(5)} ${String(b.commitMs).padStart(5)} | ${String(b.updatesMs).padStart(5)} ${String(b.removalsMs).padStart(5)} ${String(b.stateCommitMs).padStart(5)} ${String(b.stateRows).padStart(7)}`);
       }
-      rss.push(`${keys} keys: stream ${mb(stream.maxRssBytes)} (state up to ${Math.max(...(stream.batches ?? []).map((b) => b.stateRows))} rows), GROUP BY ${mb(once.maxRssBytes)}`);
+      memory.push({ keys, stream: stream.maxRssBytes, once: once.maxRssBytes, jsMap: jsMap.maxRssBytes, stateRows });
     }
-    console.log(`\npeak RSS by keys — ${rss.join("; ")}`);
+    const [big, small] = memory as [(typeof memory)[0], (typeof memory)[0]];
+    const perRow = (a: number, b: number) => `${((a - b) / (big.stateRows - small.stateRows)).toFixed(0)} bytes per extra state row`;
+    console.log(`\npeak RSS, ${small.keys} → ${big.keys} keys (state ${small.stateRows} → ${big.stateRows} rows):`);
+    console.log(`  stream ${mb(small.stream)} → ${mb(big.stream)} (${perRow(big.stream, small.stream)}); GROUP BY ${mb(small.once)} → ${mb(big.once)}; JavaScript Map ${mb(small.jsMap)} → ${mb(big.jsMap)} (${perRow(big.jsMap, small.jsMap)})`);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
     duck.close();
@@ -152,8 +208,9 @@ export async function stateBench(): Promise<void> {
 }
 
 if (require.main === module) {
-  const [side, dir] = process.argv.slice(2);
-  (side === "stream" ? streamSide(dir!) : groupBySide(dir!))
+  const [side, ...args] = process.argv.slice(2);
+  const run = side === "stream" ? streamSide(args[0]!) : side === "floor" ? floorSide(args[0]!) : side === "jsmap" ? jsMapSide(Number(args[0]), Number(args[1])) : groupBySide(args[0]!);
+  run
     .then((r) => console.log(JSON.stringify(r)))
     .catch((e) => {
       console.error(e);
