@@ -3,8 +3,9 @@ import { deltaOpen } from "./delta-open";
 import { deltaWrite } from "./delta-write";
 import { streamBench } from "./stream";
 import { postgresBench } from "./postgres";
+import { stateBench } from "./state";
 
-const BENCHES: Record<string, () => Promise<void>> = { "delta-open": deltaOpen, "delta-write": deltaWrite, stream: streamBench, postgres: postgresBench };
+const BENCHES: Record<string, () => Promise<void>> = { "delta-open": deltaOpen, "delta-write": deltaWrite, stream: streamBench, postgres: postgresBench, state: stateBench };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

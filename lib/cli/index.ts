@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-/** The `streamlab` command line: `npm start` (run), `streamlab delta …`. */
+/** The `streamlab` command line: `npm start` (run), `streamlab delta …`, `streamlab checkpoint show`. */
 import { Command } from "commander";
 import { StreamlabError, messageOf } from "../errors";
 import { registerRun } from "./run";
 import { registerDelta } from "./delta";
+import { registerCheckpoint } from "./checkpoint";
 import { registerIngest } from "./ingest";
 import { registerUsers } from "./users";
 
@@ -11,6 +12,7 @@ export function program(): Command {
   const p = new Command("streamlab").description("Streamlab: streaming ingestion, Auto Loader and Delta Lake in Node.js").showHelpAfterError();
   registerRun(p);
   registerDelta(p);
+  registerCheckpoint(p);
   registerIngest(p);
   registerUsers(p);
   return p;

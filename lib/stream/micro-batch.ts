@@ -146,12 +146,17 @@ export class MicroBatchExecution {
       const check = ++this.checks;
       const end = pending ?? (await r.time("latestOffset", () => source.latestOffset(start, request)));
       if (end === null || end === start) {
-        if (start !== null && this.needsNoDataBatch(pending !== undefined)) {
+        // A no-data batch recorded in offsets/N but not committed is re-run as recorded, whatever the
+        // trigger or the options now (its sink commit may have landed): left pending, it would hold
+        // every later batch back. A new one runs when the watermark moved.
+        const replay = pending !== undefined;
+        if (start !== null && (replay || this.needsNoDataBatch())) {
           // The watermark moved: a batch without new rows evicts state and emits closed windows.
           r.updateStatus("Processing a no-data batch for the watermark", false, true);
-          this.events.progress(await this.runBatch({ id: batchId, start, end: start, replay: pending !== undefined, noData: true, watermarkMs: this.watermarkFor(batchId, pending !== undefined) }));
+          this.events.progress(await this.runBatch({ id: batchId, start, end: start, replay, noData: true, watermarkMs: this.watermarkFor(batchId, replay) }));
           pending = undefined;
           batchId++;
+          if (trigger.kind === "once") break;
           if (trigger.kind === "processingTime") {
             const wait = triggerStart + trigger.intervalMs - clock.now();
             if (wait > 0 && !this.stopping) await this.sleep(wait);
@@ -191,13 +196,13 @@ export class MicroBatchExecution {
   /**
    * Spark's shouldRunAnotherBatch: the watermark is ahead of the one the last batch ran with and an
    * operator evicts or emits by it — never under trigger once, nor with noDataMicroBatches off, nor
-   * before a batch has shown the input's columns.
+   * before a batch (of this run, or recorded in the last commit) has shown the input's columns.
    */
-  private needsNoDataBatch(replay: boolean): boolean {
+  private needsNoDataBatch(): boolean {
     const { plan, stateful } = this;
     if (!plan.noDataMicroBatches || plan.trigger.kind === "once" || this.inputColumns === undefined) return false;
     if (!stateful.operators.some(({ op }) => op.needsNoDataBatch(plan.outputMode))) return false;
-    return replay || this.tracker.currentMs > this.lastWatermarkMs;
+    return this.tracker.currentMs > this.lastWatermarkMs;
   }
 
   /**
@@ -215,6 +220,8 @@ export class MicroBatchExecution {
     // The watermark: the last committed batch ran with its offsets entry's, and computed the commit's for the next.
     this.lastWatermarkMs = ck.offsets.get(lastCommit)?.metadata.batchWatermarkMs ?? 0;
     this.tracker.restore(Math.max(this.lastWatermarkMs, commit?.nextBatchWatermarkMs ?? 0));
+    // The input's columns, so that a restarted query can run (or re-run) a no-data batch before it reads any row.
+    this.inputColumns = commit?.inputSchema;
     if (!ck.offsets.has(lastCommit)) throw checkpointCorrupt(ck.offsets.file(lastCommit), `is missing, though ${ck.commits.file(lastCommit)} says batch ${lastCommit} committed`);
     const batchId = lastCommit + 1;
     // Entries after the uncommitted batch cannot be ours (one batch is planned at a time): drop them.
@@ -300,6 +307,10 @@ export class MicroBatchExecution {
   private async getBatch(b: BatchContext, into: string): Promise<number> {
     const duck = this.plan.duck;
     if (b.noData) {
+      if (this.inputColumns === undefined) {
+        const ck = this.plan.checkpoint;
+        throw checkpointCorrupt(ck.commits.file(b.id - 1), `has no inputSchema (an earlier Streamlab wrote it), which the no-data batch ${b.id} recorded in ${ck.offsets.file(b.id)} needs to run again`);
+      }
       await duck.run(`CREATE OR REPLACE TEMP TABLE ${into} (${this.inputColumns})`);
       return 0;
     }
@@ -338,7 +349,7 @@ export class MicroBatchExecution {
    * exists: housekeeping that fails then is a warning, returned for the progress, and the query goes on.
    */
   private async commit(b: BatchContext): Promise<string | undefined> {
-    this.plan.checkpoint.commits.add(b.id, this.tracker.currentMs);
+    this.plan.checkpoint.commits.add(b.id, this.tracker.currentMs, this.inputColumns);
     try {
       await this.plan.source.commit(b.end);
       return undefined;

@@ -15,6 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { sqlIdent, sqlString, type Duck } from "../duck";
 import { StreamlabError } from "../errors";
+import { faultPoint } from "../util/fault";
 
 export interface StateStoreOptions {
   /** The key columns: a row per distinct key. */
@@ -39,6 +40,19 @@ let storeCounter = 0;
 
 const DELTA = /^(\d+)\.delta\.parquet$/;
 const SNAPSHOT = /^(\d+)\.snapshot\.parquet$/;
+
+/** The versions of the state store in `dir` (checkpoint/state/<id>/0) that have a delta file, and a snapshot file, ascending. */
+export function stateFilesOnDisk(dir: string): { deltas: number[]; snapshots: number[] } {
+  const deltas: number[] = [];
+  const snapshots: number[] = [];
+  for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    const d = DELTA.exec(name);
+    if (d) deltas.push(Number(d[1]));
+    const s = SNAPSHOT.exec(name);
+    if (s) snapshots.push(Number(s[1]));
+  }
+  return { deltas: deltas.sort((a, b) => a - b), snapshots: snapshots.sort((a, b) => a - b) };
+}
 
 export class StateStore {
   /** The DuckDB table holding the current version's rows. */
@@ -87,15 +101,8 @@ export class StateStore {
 
   /** The versions on disk: deltas and snapshots. */
   private onDisk(): { deltas: Set<number>; snapshots: number[] } {
-    const deltas = new Set<number>();
-    const snapshots: number[] = [];
-    for (const name of fs.existsSync(this.dir) ? fs.readdirSync(this.dir) : []) {
-      const d = DELTA.exec(name);
-      if (d) deltas.add(Number(d[1]));
-      const s = SNAPSHOT.exec(name);
-      if (s) snapshots.push(Number(s[1]));
-    }
-    return { deltas, snapshots: snapshots.sort((a, b) => a - b) };
+    const { deltas, snapshots } = stateFilesOnDisk(this.dir);
+    return { deltas: new Set(deltas), snapshots };
   }
 
   /**
@@ -149,27 +156,40 @@ export class StateStore {
   async put(sql: string): Promise<number> {
     const tmp = `${this.table}_put`;
     await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${tmp} AS SELECT ${this.columnList()} FROM (${sql})`);
-    const n = Number(await this.duck.value(`SELECT count(*) FROM ${tmp}`));
-    if (n > 0) {
-      await this.duck.run(`DELETE FROM ${this.table} s USING ${tmp} d WHERE ${this.keyMatch("s", "d")}`);
-      await this.duck.run(`INSERT INTO ${this.table} SELECT * FROM ${tmp}`);
-      await this.duck.run(`DELETE FROM ${this.puts} s USING ${tmp} d WHERE ${this.keyMatch("s", "d")}`);
-      await this.duck.run(`INSERT INTO ${this.puts} SELECT * FROM ${tmp}`);
-      await this.duck.run(`DELETE FROM ${this.removes} s USING ${tmp} d WHERE ${this.keyMatch("s", "d")}`);
+    try {
+      return await this.putTable(tmp);
+    } finally {
+      await this.duck.run(`DROP TABLE ${tmp}`);
     }
-    await this.duck.run(`DROP TABLE ${tmp}`);
+  }
+
+  /** put() of the rows of a table (one per key, with the store's columns by name), read in place. */
+  async putTable(table: string): Promise<number> {
+    const cols = this.columnList();
+    await this.duck.run(`DELETE FROM ${this.table} s USING ${table} d WHERE ${this.keyMatch("s", "d")}`);
+    const n = Number(await this.duck.value(`INSERT INTO ${this.table} (${cols}) SELECT ${cols} FROM ${table}`));
+    if (n > 0) {
+      // The delta file holds each key once: a put replaces this batch's earlier put or remove of
+      // it. Until the batch has put (removed) a row, there is none to replace — skip the join.
+      if (this.updated > 0) await this.duck.run(`DELETE FROM ${this.puts} s USING ${table} d WHERE ${this.keyMatch("s", "d")}`);
+      await this.duck.run(`INSERT INTO ${this.puts} (${cols}) SELECT ${cols} FROM ${table}`);
+      if (this.removed > 0) await this.duck.run(`DELETE FROM ${this.removes} s USING ${table} d WHERE ${this.keyMatch("s", "d")}`);
+    }
     this.updated += n;
     return n;
   }
 
-  /** Removes the rows matching `predicate` (SQL over the state's columns); returns them as a temp table for output, and their count. */
+  /**
+   * Removes the rows matching `predicate` (SQL over the state's columns, the row named `s`);
+   * returns them as a temp table for output, and their count.
+   */
   async removeWhere(predicate: string, into?: string): Promise<number> {
     const gone = into ?? `${this.table}_gone`;
-    await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${gone} AS SELECT * FROM ${this.table} WHERE ${predicate}`);
-    const n = Number(await this.duck.value(`SELECT count(*) FROM ${gone}`));
+    const n = Number(await this.duck.value(`CREATE OR REPLACE TEMP TABLE ${gone} AS SELECT * FROM ${this.table} s WHERE ${predicate}`));
     if (n > 0) {
-      await this.duck.run(`DELETE FROM ${this.table} WHERE ${predicate}`);
-      await this.duck.run(`DELETE FROM ${this.puts} s USING ${gone} d WHERE ${this.keyMatch("s", "d")}`);
+      await this.duck.run(`DELETE FROM ${this.table} s WHERE ${predicate}`);
+      // This batch's puts are copies of state rows, so the same predicate finds those just removed — no join with them.
+      if (this.updated > 0) await this.duck.run(`DELETE FROM ${this.puts} s WHERE ${predicate}`);
       await this.duck.run(`INSERT INTO ${this.removes} SELECT ${this.keys.map(sqlIdent).join(", ")} FROM ${gone}`);
     }
     if (!into) await this.duck.run(`DROP TABLE ${gone}`);
@@ -190,6 +210,9 @@ export class StateStore {
     try {
       await this.duck.run(`COPY (SELECT ${this.columnList()}, false AS __removed FROM ${this.puts} UNION ALL BY NAME ${removedRows}) TO ${sqlString(tmp)} (FORMAT parquet)`);
       fs.renameSync(tmp, target);
+      // A crash here leaves version `version` on disk without its snapshot, and (with several
+      // operators) the operators after this one without theirs: the re-run rewrites both.
+      faultPoint("stateStore.afterDelta", version - 1);
       if (version % this.snapshotInterval === 0) {
         const stmp = `${tmp}.snapshot`;
         await this.duck.run(`COPY (SELECT * FROM ${this.table}) TO ${sqlString(stmp)} (FORMAT parquet)`);
@@ -230,6 +253,7 @@ export class StateStore {
     const { deltas, snapshots } = this.onDisk();
     return [...new Set([...deltas, ...snapshots])].sort((a, b) => a - b);
   }
+
 
   async close(): Promise<void> {
     for (const t of [this.table, this.puts, this.removes]) await this.duck.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});

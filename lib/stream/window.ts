@@ -73,9 +73,10 @@ export function windowStruct(startUs: string, lengthUs: string): string {
 
 /**
  * The rows of `input` each paired with every time window it falls in (a row per row and window),
- * in a column `window`; rows with a NULL event time belong to no window, as in Spark.
+ * with the window's start in microseconds in a column `__sl_ws`; rows with a NULL event time
+ * belong to no window, as in Spark. A tumbling window is one per row: no unnest.
  */
-export function assignTimeWindows(input: string, w: TimeWindow): string {
+export function windowStarts(input: string, w: TimeWindow): string {
   const t = epochUs(w.column);
   const dur = w.durationMs * 1000;
   const slide = w.slideMs * 1000;
@@ -83,7 +84,19 @@ export function assignTimeWindows(input: string, w: TimeWindow): string {
   const n = Math.ceil(w.durationMs / w.slideMs);
   // DuckDB's % keeps the dividend's sign (as the JVM's): fold it into [0, slide).
   const last = `(${t} - (((${t} - ${start}) % ${slide}) + ${slide}) % ${slide})`;
-  const candidates = `SELECT *, ${last} - __sl_i * ${slide} AS __sl_ws FROM (SELECT *, unnest(range(0, ${n})) AS __sl_i FROM (${input}) WHERE ${sqlIdent(w.column)} IS NOT NULL)`;
+  const notNull = `WHERE ${sqlIdent(w.column)} IS NOT NULL`;
+  if (n === 1) return `SELECT *, ${last} AS __sl_ws FROM (${input}) ${notNull}`;
+  const candidates = `SELECT * EXCLUDE (__sl_i), ${last} - __sl_i * ${slide} AS __sl_ws FROM (SELECT *, unnest(range(0, ${n})) AS __sl_i FROM (${input}) ${notNull})`;
   const within = w.durationMs % w.slideMs === 0 ? "" : ` WHERE __sl_ws <= ${t} AND ${t} < __sl_ws + ${dur}`;
-  return `SELECT * EXCLUDE (__sl_i, __sl_ws), ${windowStruct("__sl_ws", String(dur))} AS "window" FROM (${candidates})${within}`;
+  return `SELECT * FROM (${candidates})${within}`;
+}
+
+/** The window struct of a window starting at `startUs` (microseconds, SQL). */
+export function timeWindowStruct(startUs: string, w: TimeWindow): string {
+  return windowStruct(startUs, String(w.durationMs * 1000));
+}
+
+/** The rows of `input` each paired with every time window it falls in, in a column `window` (see windowStarts). */
+export function assignTimeWindows(input: string, w: TimeWindow): string {
+  return `SELECT * EXCLUDE (__sl_ws), ${timeWindowStruct("__sl_ws", w)} AS "window" FROM (${windowStarts(input, w)})`;
 }

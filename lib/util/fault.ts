@@ -1,6 +1,13 @@
 /**
  * Fault injection for crash tests: when STREAMLAB_CRASH_AT names a point ("afterOffsets@1"),
  * the process kills itself there with SIGKILL — no cleanup, no flushing — as a power cut would.
+ *
+ * The points of a micro-batch, in order: beforeOffsets, afterOffsets (offsets/N written),
+ * beforeSink, delta.beforeCommit (Delta sink: files written, log entry not), afterSinkCommit,
+ * stateStore.afterDelta (each state store: version N+1's delta file written, its snapshot and
+ * cleanup not; the first store to commit fires it, so with several operators the later ones have
+ * not committed), afterStateCommit (every store committed; nothing durable happens between it and
+ * commits/N). The number after "@" is the batch id.
  */
 export function faultPoint(name: string, batchId?: number): void {
   const want = process.env.STREAMLAB_CRASH_AT;

@@ -10,7 +10,7 @@ import { StreamlabError } from "../../errors";
 import { StateStore } from "../state-store";
 import type { OutputMode } from "../sink";
 import { emptyProgress, type EventTimeInfo, type StatefulContext, type StatefulOperator, type StateOperatorProgress } from "../stateful";
-import { assignTimeWindows, type TimeWindow } from "../window";
+import { timeWindowStruct, windowStarts, type TimeWindow } from "../window";
 import { parseAggregate, parseKey, type AggregateExpr, type GroupKey } from "./aggregates";
 import { checkStateSchema, readStateSchema } from "./state-schema";
 
@@ -104,15 +104,22 @@ export class AggregateOperator implements StatefulOperator {
     const mode = ctx.outputMode;
     const tag = `__sl_agg${this.id}_b${ctx.batchId}`;
     const partial = ctx.temp(`${tag}_partial`);
-    const source = this.window ? assignTimeWindows(input, this.window) : input;
-    const keySelect = [...(this.window ? [`"window"`] : []), ...this.keys.map((k) => `${k.expr} AS ${sqlIdent(k.name)}`)];
-    if (keySelect.length === 0) keySelect.push(`0 AS ${GLOBAL}`);
+    const keySelect = this.keys.map((k) => `${k.expr} AS ${sqlIdent(k.name)}`);
     const partialCols = this.aggs.flatMap((a) => a.partials.map((p) => `${p.partial} AS ${sqlIdent(p.name)}`));
-    const groupBy = ` GROUP BY ${keySelect.map((_, i) => i + 1).join(", ")}`;
-    await duck.run(`CREATE OR REPLACE TEMP TABLE ${partial} AS SELECT ${[...keySelect, ...partialCols].join(", ")} FROM (${source})${groupBy}`);
+    const groupBy = (n: number) => `GROUP BY ${Array.from({ length: n }, (_, i) => i + 1).join(", ")}`;
+    if (this.window) {
+      // Grouped by the window's start (a BIGINT), the struct made once per group: hashing a struct
+      // of two timestamps for every input row costs more than the aggregation itself.
+      const names = [...this.keys.map((k) => sqlIdent(k.name)), ...this.aggs.flatMap((a) => a.partials.map((p) => sqlIdent(p.name)))];
+      const grouped = `SELECT ${["__sl_ws", ...keySelect, ...partialCols].join(", ")} FROM (${windowStarts(input, this.window)}) ${groupBy(1 + keySelect.length)}`;
+      await duck.run(`CREATE OR REPLACE TEMP TABLE ${partial} AS SELECT ${[`${timeWindowStruct("__sl_ws", this.window)} AS "window"`, ...names].join(", ")} FROM (${grouped})`);
+    } else {
+      if (keySelect.length === 0) keySelect.push(`0 AS ${GLOBAL}`);
+      await duck.run(`CREATE OR REPLACE TEMP TABLE ${partial} AS SELECT ${[...keySelect, ...partialCols].join(", ")} FROM (${input}) ${groupBy(keySelect.length)}`);
+    }
     if (!this.store) {
       const columns = (await duck.describe(`SELECT * FROM ${partial}`)).map((c) => [c.name, c.type] as [string, string]);
-      checkStateSchema(this.dir, this.operatorName, columns);
+      checkStateSchema(this.dir, this.operatorName, columns, this.keyNames);
       this.store = new StateStore(this.duck, this.dir, { keyColumns: this.keyNames, columns });
       await this.store.load(this.version);
     }
@@ -122,8 +129,7 @@ export class AggregateOperator implements StatefulOperator {
     let dropped = 0;
     if (this.eventKey && mode !== "complete") {
       const late = atOrBefore(this.eventKey, ctx.watermarks.lateMs);
-      dropped = Number(await duck.value(`SELECT count(*) FROM ${partial} WHERE ${late}`));
-      if (dropped > 0) await duck.run(`DELETE FROM ${partial} WHERE ${late}`);
+      dropped = Number(await duck.value(`DELETE FROM ${partial} WHERE ${late}`));
     }
 
     // Merge the batch's partials with the state of the groups they touch.
@@ -132,23 +138,25 @@ export class AggregateOperator implements StatefulOperator {
     const merges = this.aggs.flatMap((a) => a.partials.map((p) => `${p.merge} AS ${sqlIdent(p.name)}`));
     const touched = `SELECT s.* FROM ${store.table} s WHERE EXISTS (SELECT 1 FROM ${partial} p WHERE ${store.keyMatch("s", "p")})`;
     await duck.run(`CREATE OR REPLACE TEMP TABLE ${merged} AS SELECT ${[...keyList, ...merges].join(", ")} FROM (SELECT * FROM ${partial} UNION ALL BY NAME ${touched}) GROUP BY ${keyList.join(", ")}`);
-    const updated = await store.put(`SELECT * FROM ${merged}`);
+    const updated = await store.putTable(merged);
     const updatesMs = performance.now() - started;
 
-    const out = ctx.temp(`${tag}_out`);
+    // The output is a query over this batch's tables (the engine materialises the batch's output once);
+    // complete mode's reads the state, which changes with the next put: materialised here.
+    let output = `${this.finalSelect(merged)} WHERE false`;
     let removed = 0;
     const removalStart = performance.now();
     if (mode === "complete") {
+      const out = ctx.temp(`${tag}_out`);
       await duck.run(`CREATE OR REPLACE TEMP TABLE ${out} AS ${this.finalSelect(store.table)}`);
+      output = `SELECT * FROM ${out}`;
     } else {
-      if (mode === "update") await duck.run(`CREATE OR REPLACE TEMP TABLE ${out} AS ${this.finalSelect(merged)}`);
+      if (mode === "update") output = this.finalSelect(merged);
       if (this.eventKey) {
         // Eviction by this batch's watermark; in append mode the evicted groups are the output.
         const gone = ctx.temp(`${tag}_gone`);
         removed = await store.removeWhere(atOrBefore(this.eventKey, ctx.watermarks.evictionMs), gone);
-        if (mode === "append") await duck.run(`CREATE OR REPLACE TEMP TABLE ${out} AS ${this.finalSelect(gone)}`);
-      } else if (mode === "append") {
-        await duck.run(`CREATE OR REPLACE TEMP TABLE ${out} AS ${this.finalSelect(merged)} WHERE false`);
+        if (mode === "append") output = this.finalSelect(gone);
       }
     }
     this.progress = {
@@ -159,7 +167,7 @@ export class AggregateOperator implements StatefulOperator {
       allUpdatesTimeMs: Math.round(updatesMs),
       allRemovalsTimeMs: Math.round(performance.now() - removalStart),
     };
-    return `SELECT * FROM ${out}`;
+    return output;
   }
 
   async commit(version: number): Promise<StateOperatorProgress> {

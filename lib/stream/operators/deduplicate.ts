@@ -83,7 +83,7 @@ export class DeduplicateOperator implements StatefulOperator {
     if (!this.store) {
       const columns: [string, string][] = this.keys.map((k) => [k, inputColumns.find((c) => c.name === k)!.type]);
       if (this.withinWatermark) columns.push([EXPIRES, "BIGINT"]);
-      checkStateSchema(this.dir, this.operatorName, columns);
+      checkStateSchema(this.dir, this.operatorName, columns, this.keys);
       this.store = new StateStore(this.duck, this.dir, { keyColumns: this.keys, columns });
       await this.store.load(this.version);
     }

@@ -97,7 +97,7 @@ export class SessionWindowOperator implements StatefulOperator {
     );
     if (!this.store) {
       const columns = (await duck.describe(`SELECT * FROM ${events}`)).map((c) => [c.name, c.type] as [string, string]);
-      checkStateSchema(this.dir, this.operatorName, columns);
+      checkStateSchema(this.dir, this.operatorName, columns, this.keyNames);
       this.store = new StateStore(this.duck, this.dir, { keyColumns: this.keyNames, columns });
       await this.store.load(this.version);
     }
@@ -124,7 +124,7 @@ export class SessionWindowOperator implements StatefulOperator {
         `grouped AS (SELECT *, sum(CASE WHEN __sl_prev_end IS NULL OR ${start} > __sl_prev_end THEN 1 ELSE 0 END) OVER (${part} ROWS UNBOUNDED PRECEDING) AS __sl_session FROM ordered) ` +
         `SELECT {'start': min(${start}), 'end': max(${end})} AS ${SESSION}, ${[...groupKeys, ...merges].join(", ")} FROM grouped GROUP BY ${[...groupKeys, "__sl_session"].join(", ")}`,
     );
-    const replaced = await store.removeWhere(touched.replaceAll("s.", `${store.table}.`));
+    const replaced = await store.removeWhere(touched);
     const updated = await store.put(`SELECT * FROM ${merged}`);
     const updatesMs = performance.now() - started;
 

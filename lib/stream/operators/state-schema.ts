@@ -14,23 +14,31 @@ function file(partitionDir: string): string {
   return path.join(path.dirname(partitionDir), "_metadata", "schema");
 }
 
+/** What `_metadata/schema` holds: the operator, its state columns (keys first) and, as Spark's key schema, which of them are the key. */
+export interface StateSchema {
+  operator: string;
+  columns: StateColumns;
+  /** The key columns (written since the checkpoint inspector reads state; absent in the first checkpoints). */
+  keyColumns?: string[];
+}
+
 /** The columns recorded for the operator whose state is in `partitionDir`, if any. */
-export function readStateSchema(partitionDir: string): { operator: string; columns: StateColumns } | undefined {
+export function readStateSchema(partitionDir: string): StateSchema | undefined {
   const f = file(partitionDir);
   if (!fs.existsSync(f)) return undefined;
   try {
-    return JSON.parse(fs.readFileSync(f, "utf8")) as { operator: string; columns: StateColumns };
+    return JSON.parse(fs.readFileSync(f, "utf8")) as StateSchema;
   } catch (e) {
     throw new StreamlabError("STREAM_CHECKPOINT_CORRUPT", `The state schema ${f} cannot be read.`, { hint: "Restore the checkpoint folder, or start the query with a new checkpointLocation.", cause: e, details: { file: f } });
   }
 }
 
 /** Records the columns the first time; afterwards refuses other columns (the query changed). */
-export function checkStateSchema(partitionDir: string, operator: string, columns: StateColumns): void {
+export function checkStateSchema(partitionDir: string, operator: string, columns: StateColumns, keyColumns: string[]): void {
   const known = readStateSchema(partitionDir);
   if (!known) {
     fs.mkdirSync(path.dirname(file(partitionDir)), { recursive: true });
-    writeFileAtomic(file(partitionDir), JSON.stringify({ operator, columns }));
+    writeFileAtomic(file(partitionDir), JSON.stringify({ operator, columns, keyColumns } satisfies StateSchema));
     return;
   }
   if (known.operator !== operator || JSON.stringify(known.columns) !== JSON.stringify(columns)) {

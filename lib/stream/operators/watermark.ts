@@ -21,8 +21,10 @@ export function watermarkStep(column: string, delay: string | number): Watermark
     watermark: { column, delayMs },
     async apply(input, context) {
       const ctx = context as WatermarkContext;
-      const t = ctx.temp(`__sl_wm${id}_b${ctx.batchId}`);
-      await ctx.duck.run(`CREATE OR REPLACE TEMP TABLE ${t} AS ${input}`);
+      // Measured and passed on from one table: the input's own when it is one (the batch's rows), else a copy, so it runs once.
+      const bare = /^SELECT \* FROM ([A-Za-z_][A-Za-z0-9_]*)$/.exec(input)?.[1];
+      const t = bare ?? ctx.temp(`__sl_wm${id}_b${ctx.batchId}`);
+      if (!bare) await ctx.duck.run(`CREATE OR REPLACE TEMP TABLE ${t} AS ${input}`);
       const col = (await ctx.duck.describe(`SELECT * FROM ${t}`)).find((c) => c.name === column);
       if (!col) throw new StreamlabError("INVALID_ARGUMENT", `withWatermark: the stream has no column ${column}.`, { hint: "Name the event-time column as it is in the stream." });
       if (!/^TIMESTAMP/.test(col.type)) {
