@@ -83,3 +83,19 @@ test("state store: old versions are cleaned up once a snapshot covers them", asy
   await t2.load(14);
   assert.deepEqual((await duck.all<{ k: number; v: bigint }>(`SELECT k, v FROM ${t2.table} ORDER BY k`)).map((r) => [r.k, Number(r.v)]), [[0, 12], [1, 13], [2, 14]]);
 });
+
+test("state store: memoryUsedBytes follows the rows held — grows with them, falls after eviction", async (t) => {
+  const duck = await Duck.open();
+  t.after(() => duck.close());
+  const s = new StateStore(duck, path.join(tmpDir(t), "m"), { keyColumns: ["k"], columns: [["k", "VARCHAR"], ["v", "BIGINT"]] });
+  await s.load(0);
+  await s.put(`SELECT 'key-' || range AS k, range AS v FROM range(1000)`);
+  const big = await s.commit(1);
+  await s.removeWhere(`v >= 10`);
+  const small = await s.commit(2);
+  assert.equal(big.numRowsTotal, 1000);
+  assert.ok(big.memoryUsedBytes >= 1000 * 8, `1000 rows take at least 8 bytes each (${big.memoryUsedBytes})`);
+  assert.ok(small.memoryUsedBytes < big.memoryUsedBytes / 50, `10 rows take far less than 1000 (${small.memoryUsedBytes} vs ${big.memoryUsedBytes})`);
+  await s.removeWhere("true");
+  assert.equal((await s.commit(3)).memoryUsedBytes, 0);
+});
