@@ -5,14 +5,13 @@
  * update — the groups changed in this batch; complete — every group, every batch, state never
  * evicted; append — a group once, when the watermark passes its window's end, then evicted.
  */
-import { sqlIdent, type Duck } from "../../duck";
+import { sqlIdent } from "../../duck";
 import { StreamlabError } from "../../errors";
-import { StateStore } from "../state-store";
 import type { OutputMode } from "../sink";
-import { emptyProgress, type EventTimeInfo, type StatefulContext, type StatefulOperator, type StateOperatorProgress } from "../stateful";
+import type { EventTimeInfo, StatefulContext, StatefulOperator } from "../stateful";
 import { timeWindowStruct, windowStarts, type TimeWindow } from "../window";
 import { parseAggregate, parseKey, type AggregateExpr, type GroupKey } from "./aggregates";
-import { checkStateSchema, readStateSchema } from "./state-schema";
+import { StateOperatorBase } from "./state-operator";
 
 let aggCounter = 0;
 /** The one group of an aggregation without keys (`groupBy().count()`). */
@@ -23,8 +22,7 @@ export function atOrBefore(eventTimeSql: string, ms: number): string {
   return `epoch_us(${eventTimeSql}) <= ${Math.trunc(ms) * 1000}`;
 }
 
-export class AggregateOperator implements StatefulOperator {
-  readonly stateful = true as const;
+export class AggregateOperator extends StateOperatorBase implements StatefulOperator {
   readonly operatorName = "stateStoreSave";
   readonly label: string;
   private readonly keys: GroupKey[];
@@ -32,17 +30,13 @@ export class AggregateOperator implements StatefulOperator {
   private readonly id = ++aggCounter;
   /** The key holding event time: `"window"."end"` for a window over the watermarked column, or that column. */
   private eventKey?: string;
-  private store?: StateStore;
-  private duck!: Duck;
-  private dir!: string;
-  private version = 0;
-  private progress = emptyProgress(this.operatorName);
 
   constructor(
     private readonly keyTexts: string[],
     private readonly window: TimeWindow | undefined,
     private readonly aggTexts: string[],
   ) {
+    super();
     const keys = keyTexts;
     const aggs = aggTexts;
     this.keys = keys.map(parseKey);
@@ -53,6 +47,10 @@ export class AggregateOperator implements StatefulOperator {
     if (dup) throw new StreamlabError("INVALID_ARGUMENT", `The aggregation would have two columns named "${dup}".`, { hint: "Give the aggregates distinct names with AS." });
     const w = window ? `window(${window.column}, ${window.durationMs} ms${window.slideMs !== window.durationMs ? `, ${window.slideMs} ms` : ""})` : "";
     this.label = `groupBy(${[w, ...keys].filter(Boolean).join(", ")}).agg(${aggs.join(", ")})`;
+  }
+
+  protected stateKeys(): string[] {
+    return this.keyNames;
   }
 
   fresh(): AggregateOperator {
@@ -81,19 +79,6 @@ export class AggregateOperator implements StatefulOperator {
     }
   }
 
-  async restore(duck: Duck, dir: string, version: number): Promise<void> {
-    this.duck = duck;
-    this.dir = dir;
-    this.version = version;
-    const known = readStateSchema(dir);
-    if (known) {
-      this.store = new StateStore(duck, dir, { keyColumns: this.keyNames, columns: known.columns });
-      await this.store.load(version);
-    } else if (version > 0 && new StateStore(duck, dir, { keyColumns: ["x"], columns: [["x", "INT"]] }).versions().length > 0) {
-      throw new StreamlabError("STREAM_CHECKPOINT_CORRUPT", `The state of ${this.label} in ${dir} has no schema file (_metadata/schema).`, { hint: "Restore the checkpoint folder, or start the query with a new checkpointLocation." });
-    }
-  }
-
   private finalSelect(from: string): string {
     return `SELECT ${[...this.outputKeys.map(sqlIdent), ...this.aggs.map((a) => `${a.final} AS ${sqlIdent(a.alias)}`)].join(", ")} FROM ${from}`;
   }
@@ -117,13 +102,7 @@ export class AggregateOperator implements StatefulOperator {
       if (keySelect.length === 0) keySelect.push(`0 AS ${GLOBAL}`);
       await duck.run(`CREATE OR REPLACE TEMP TABLE ${partial} AS SELECT ${[...keySelect, ...partialCols].join(", ")} FROM (${input}) ${groupBy(keySelect.length)}`);
     }
-    if (!this.store) {
-      const columns = (await duck.describe(`SELECT * FROM ${partial}`)).map((c) => [c.name, c.type] as [string, string]);
-      checkStateSchema(this.dir, this.operatorName, columns, this.keyNames);
-      this.store = new StateStore(this.duck, this.dir, { keyColumns: this.keyNames, columns });
-      await this.store.load(this.version);
-    }
-    const store = this.store;
+    const store = this.store ?? (await this.openStore((await duck.describe(`SELECT * FROM ${partial}`)).map((c) => [c.name, c.type] as [string, string]), this.keyNames));
 
     // Late windows: judged by the previous batch's watermark, per (group, window) partial row.
     let dropped = 0;
@@ -159,35 +138,18 @@ export class AggregateOperator implements StatefulOperator {
         if (mode === "append") output = this.finalSelect(gone);
       }
     }
-    this.progress = {
-      ...emptyProgress(this.operatorName),
+    this.report({
       numRowsUpdated: updated,
       numRowsRemoved: removed,
       numRowsDroppedByWatermark: dropped,
       allUpdatesTimeMs: Math.round(updatesMs),
       allRemovalsTimeMs: Math.round(performance.now() - removalStart),
-    };
+    });
     return output;
-  }
-
-  async commit(version: number): Promise<StateOperatorProgress> {
-    if (!this.store) {
-      // No batch has run yet (no rows ever reached the operator): nothing to keep.
-      this.version = version;
-      return { ...emptyProgress(this.operatorName) };
-    }
-    const m = await this.store.commit(version);
-    this.version = version;
-    const p = { ...this.progress, numRowsTotal: m.numRowsTotal, memoryUsedBytes: m.memoryUsedBytes, commitTimeMs: m.commitTimeMs };
-    this.progress = emptyProgress(this.operatorName);
-    return p;
   }
 
   needsNoDataBatch(outputMode: OutputMode): boolean {
     return outputMode !== "complete" && this.eventKey !== undefined;
   }
 
-  async close(): Promise<void> {
-    await this.store?.close();
-  }
 }

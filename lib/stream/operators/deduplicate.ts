@@ -7,36 +7,36 @@
  * ever); `dropDuplicatesWithinWatermark` keeps a key until the watermark reaches its first event
  * time + the watermark delay, whatever the keys.
  */
-import { sqlIdent, type Duck } from "../../duck";
+import { sqlIdent } from "../../duck";
 import { StreamlabError } from "../../errors";
-import { StateStore } from "../state-store";
 import type { OutputMode } from "../sink";
-import { emptyProgress, type EventTimeInfo, type StatefulContext, type StatefulOperator, type StateOperatorProgress } from "../stateful";
-import { checkStateSchema, readStateSchema } from "./state-schema";
+import type { EventTimeInfo, StatefulContext, StatefulOperator } from "../stateful";
+import { StateOperatorBase } from "./state-operator";
+import type { StateColumns } from "./state-schema";
 
 const EXPIRES = "__sl_expires_us";
 let dedupCounter = 0;
 
-export class DeduplicateOperator implements StatefulOperator {
-  readonly stateful = true as const;
+export class DeduplicateOperator extends StateOperatorBase implements StatefulOperator {
   readonly operatorName: string;
   readonly label: string;
   private readonly id = ++dedupCounter;
   private eventTime?: EventTimeInfo;
   private keys?: string[];
-  private store?: StateStore;
-  private duck!: Duck;
-  private dir!: string;
-  private version = 0;
-  private progress = emptyProgress("dedupe");
 
   constructor(
     private readonly columns: string[],
     private readonly withinWatermark: boolean,
   ) {
+    super();
     this.operatorName = withinWatermark ? "dedupeWithinWatermark" : "dedupe";
     this.label = `${withinWatermark ? "dropDuplicatesWithinWatermark" : "dropDuplicates"}(${columns.join(", ")})`;
     if (columns.length > 0) this.keys = [...columns];
+  }
+
+  protected stateKeys(recorded: StateColumns): string[] {
+    this.keys ??= recorded.map(([n]) => n).filter((n) => n !== EXPIRES);
+    return this.keys;
   }
 
   fresh(): DeduplicateOperator {
@@ -58,18 +58,6 @@ export class DeduplicateOperator implements StatefulOperator {
     }
   }
 
-  async restore(duck: Duck, dir: string, version: number): Promise<void> {
-    this.duck = duck;
-    this.dir = dir;
-    this.version = version;
-    const known = readStateSchema(dir);
-    if (known) {
-      this.keys ??= known.columns.map(([n]) => n).filter((n) => n !== EXPIRES);
-      this.store = new StateStore(duck, dir, { keyColumns: this.keys, columns: known.columns });
-      await this.store.load(version);
-    }
-  }
-
   async apply(input: string, ctx: StatefulContext): Promise<string> {
     const duck = ctx.duck;
     const started = performance.now();
@@ -80,14 +68,9 @@ export class DeduplicateOperator implements StatefulOperator {
     this.keys ??= inputColumns.map((c) => c.name);
     const missing = this.keys.filter((k) => !inputColumns.some((c) => c.name === k));
     if (missing.length) throw new StreamlabError("INVALID_ARGUMENT", `${this.label}: no column ${missing.join(", ")} in the stream (columns: ${inputColumns.map((c) => c.name).join(", ")}).`);
-    if (!this.store) {
-      const columns: [string, string][] = this.keys.map((k) => [k, inputColumns.find((c) => c.name === k)!.type]);
-      if (this.withinWatermark) columns.push([EXPIRES, "BIGINT"]);
-      checkStateSchema(this.dir, this.operatorName, columns, this.keys);
-      this.store = new StateStore(this.duck, this.dir, { keyColumns: this.keys, columns });
-      await this.store.load(this.version);
-    }
-    const store = this.store;
+    const columns: [string, string][] = this.keys.map((k) => [k, inputColumns.find((c) => c.name === k)!.type]);
+    if (this.withinWatermark) columns.push([EXPIRES, "BIGINT"]);
+    const store = this.store ?? (await this.openStore(columns, this.keys));
 
     let dropped = 0;
     if (this.eventTime) {
@@ -111,35 +94,19 @@ export class DeduplicateOperator implements StatefulOperator {
       const evict = Math.trunc(ctx.watermarks.evictionMs) * 1000;
       removed = await store.removeWhere(this.withinWatermark ? `${EXPIRES} <= ${evict}` : `epoch_us(${sqlIdent(this.eventTime!.column)}) <= ${evict}`);
     }
-    this.progress = {
-      ...emptyProgress(this.operatorName),
+    this.report({
       numRowsUpdated: updated,
       numRowsRemoved: removed,
       numRowsDroppedByWatermark: dropped,
       allUpdatesTimeMs: Math.round(updatesMs),
       allRemovalsTimeMs: Math.round(performance.now() - removalStart),
       customMetrics: { numDroppedDuplicateRows: kept - updated },
-    };
+    });
     return `SELECT * EXCLUDE (__sl_n) FROM ${firsts} ORDER BY __sl_n`;
-  }
-
-  async commit(version: number): Promise<StateOperatorProgress> {
-    if (!this.store) {
-      this.version = version;
-      return emptyProgress(this.operatorName);
-    }
-    const m = await this.store.commit(version);
-    this.version = version;
-    const p = { ...this.progress, numRowsTotal: m.numRowsTotal, memoryUsedBytes: m.memoryUsedBytes, commitTimeMs: m.commitTimeMs };
-    this.progress = { ...emptyProgress(this.operatorName), customMetrics: { numDroppedDuplicateRows: 0 } };
-    return p;
   }
 
   needsNoDataBatch(): boolean {
     return this.evicts;
   }
 
-  async close(): Promise<void> {
-    await this.store?.close();
-  }
 }

@@ -5,43 +5,41 @@
  * emits a session once the watermark passes its end; complete emits every session every batch.
  * Update is refused, as in Spark.
  */
-import { sqlIdent, type Duck } from "../../duck";
+import { sqlIdent } from "../../duck";
 import { StreamlabError } from "../../errors";
-import { StateStore } from "../state-store";
 import type { OutputMode } from "../sink";
-import { emptyProgress, type EventTimeInfo, type StatefulContext, type StatefulOperator, type StateOperatorProgress } from "../stateful";
+import type { EventTimeInfo, StatefulContext, StatefulOperator } from "../stateful";
 import { epochUs, windowStruct, type SessionWindow } from "../window";
 import { atOrBefore } from "./aggregate";
 import { parseAggregate, parseKey, type AggregateExpr, type GroupKey } from "./aggregates";
-import { checkStateSchema, readStateSchema } from "./state-schema";
+import { StateOperatorBase } from "./state-operator";
 
 const SESSION = "session_window";
 let sessionCounter = 0;
 
-export class SessionWindowOperator implements StatefulOperator {
-  readonly stateful = true as const;
+export class SessionWindowOperator extends StateOperatorBase implements StatefulOperator {
   readonly operatorName = "sessionWindowStateStoreSaveExec";
   readonly label: string;
   private readonly keys: GroupKey[];
   private readonly aggs: AggregateExpr[];
   private readonly id = ++sessionCounter;
   private eventKey?: string;
-  private store?: StateStore;
-  private duck!: Duck;
-  private dir!: string;
-  private version = 0;
-  private progress = emptyProgress(this.operatorName);
 
   constructor(
     private readonly keyTexts: string[],
     private readonly session: SessionWindow,
     private readonly aggTexts: string[],
   ) {
+    super();
     const keys = keyTexts;
     const aggs = aggTexts;
     this.keys = keys.map(parseKey);
     this.aggs = aggs.map((a, i) => parseAggregate(a, i));
     this.label = `groupBy(session_window(${session.column}, ${session.gapMs} ms), ${keys.join(", ")}).agg(${aggs.join(", ")})`;
+  }
+
+  protected stateKeys(): string[] {
+    return this.keyNames;
   }
 
   fresh(): SessionWindowOperator {
@@ -67,17 +65,6 @@ export class SessionWindowOperator implements StatefulOperator {
     }
   }
 
-  async restore(duck: Duck, dir: string, version: number): Promise<void> {
-    this.duck = duck;
-    this.dir = dir;
-    this.version = version;
-    const known = readStateSchema(dir);
-    if (known) {
-      this.store = new StateStore(duck, dir, { keyColumns: this.keyNames, columns: known.columns });
-      await this.store.load(version);
-    }
-  }
-
   private finalSelect(from: string): string {
     return `SELECT ${[...this.keyNames.map(sqlIdent), ...this.aggs.map((a) => `${a.final} AS ${sqlIdent(a.alias)}`)].join(", ")} FROM ${from}`;
   }
@@ -95,13 +82,7 @@ export class SessionWindowOperator implements StatefulOperator {
       `CREATE OR REPLACE TEMP TABLE ${events} AS SELECT ${windowStruct(t, String(this.session.gapMs * 1000))} AS ${SESSION}, ${[...keySelect, ...partials].join(", ")} ` +
         `FROM (${input}) WHERE ${sqlIdent(this.session.column)} IS NOT NULL GROUP BY ${keySelect.map((_, i) => i + 2).join(", ")}, ${t}`,
     );
-    if (!this.store) {
-      const columns = (await duck.describe(`SELECT * FROM ${events}`)).map((c) => [c.name, c.type] as [string, string]);
-      checkStateSchema(this.dir, this.operatorName, columns, this.keyNames);
-      this.store = new StateStore(this.duck, this.dir, { keyColumns: this.keyNames, columns });
-      await this.store.load(this.version);
-    }
-    const store = this.store;
+    const store = this.store ?? (await this.openStore((await duck.describe(`SELECT * FROM ${events}`)).map((c) => [c.name, c.type] as [string, string]), this.keyNames));
     let dropped = 0;
     if (this.eventKey && ctx.outputMode !== "complete") {
       const late = atOrBefore(this.eventKey, ctx.watermarks.lateMs);
@@ -137,35 +118,19 @@ export class SessionWindowOperator implements StatefulOperator {
       removed = await store.removeWhere(atOrBefore(this.eventKey!, ctx.watermarks.evictionMs), gone);
       await duck.run(`CREATE OR REPLACE TEMP TABLE ${out} AS ${this.finalSelect(gone)}`);
     }
-    this.progress = {
-      ...emptyProgress(this.operatorName),
+    this.report({
       numRowsUpdated: updated,
       // Sessions merged into others are removals too, as Spark counts them.
       numRowsRemoved: removed + Math.max(0, replaced - updated),
       numRowsDroppedByWatermark: dropped,
       allUpdatesTimeMs: Math.round(updatesMs),
       allRemovalsTimeMs: Math.round(performance.now() - removalStart),
-    };
+    });
     return `SELECT * FROM ${out}`;
-  }
-
-  async commit(version: number): Promise<StateOperatorProgress> {
-    if (!this.store) {
-      this.version = version;
-      return emptyProgress(this.operatorName);
-    }
-    const m = await this.store.commit(version);
-    this.version = version;
-    const p = { ...this.progress, numRowsTotal: m.numRowsTotal, memoryUsedBytes: m.memoryUsedBytes, commitTimeMs: m.commitTimeMs };
-    this.progress = emptyProgress(this.operatorName);
-    return p;
   }
 
   needsNoDataBatch(outputMode: OutputMode): boolean {
     return outputMode === "append" && this.eventKey !== undefined;
   }
 
-  async close(): Promise<void> {
-    await this.store?.close();
-  }
 }
