@@ -145,24 +145,12 @@ export class MicroBatchExecution {
       this.wakeRequested = false;
       const check = ++this.checks;
       const end = pending ?? (await r.time("latestOffset", () => source.latestOffset(start, request)));
-      if (end === null || end === start) {
-        // A no-data batch recorded in offsets/N but not committed is re-run as recorded, whatever the
-        // trigger or the options now (its sink commit may have landed): left pending, it would hold
-        // every later batch back. A new one runs when the watermark moved.
-        const replay = pending !== undefined;
-        if (start !== null && (replay || this.needsNoDataBatch())) {
-          // The watermark moved: a batch without new rows evicts state and emits closed windows.
-          r.updateStatus("Processing a no-data batch for the watermark", false, true);
-          this.events.progress(await this.runBatch({ id: batchId, start, end: start, replay, noData: true, watermarkMs: this.watermarkFor(batchId, replay) }));
-          pending = undefined;
-          batchId++;
-          if (trigger.kind === "once") break;
-          if (trigger.kind === "processingTime") {
-            const wait = triggerStart + trigger.intervalMs - clock.now();
-            if (wait > 0 && !this.stopping) await this.sleep(wait);
-          }
-          continue;
-        }
+      // A no-data batch recorded in offsets/N but not committed is re-run as recorded, whatever the
+      // trigger or the options now (its sink commit may have landed): left pending, it would hold
+      // every later batch back. A new one runs when the watermark moved.
+      const replay = pending !== undefined;
+      const noData = end === null || end === start;
+      if (noData && !(start !== null && (replay || this.needsNoDataBatch()))) {
         this.events.caughtUp(check);
         if (trigger.kind === "once" || trigger.kind === "availableNow") break;
         r.updateStatus("Waiting for data to arrive", false, false);
@@ -172,11 +160,17 @@ export class MicroBatchExecution {
         await this.sleep(trigger.kind === "processingTime" ? trigger.intervalMs - ((clock.now() - triggerStart) % trigger.intervalMs) : this.plan.pollIntervalMs);
         continue;
       }
-      idlePosted = false;
-      r.updateStatus("Processing new data", true, true);
-      this.events.progress(await this.runBatch({ id: batchId, start, end, replay: pending !== undefined, noData: false, watermarkMs: this.watermarkFor(batchId, pending !== undefined) }));
+      if (noData) {
+        // The watermark moved: a batch without new rows evicts state and emits closed windows.
+        r.updateStatus("Processing a no-data batch for the watermark", false, true);
+      } else {
+        idlePosted = false;
+        r.updateStatus("Processing new data", true, true);
+      }
+      const batchEnd = noData ? start! : end;
+      this.events.progress(await this.runBatch({ id: batchId, start, end: batchEnd, replay, noData, watermarkMs: this.watermarkFor(batchId, replay) }));
       pending = undefined;
-      start = end;
+      start = batchEnd;
       batchId++;
       if (trigger.kind === "once") break;
       if (trigger.kind === "processingTime") {

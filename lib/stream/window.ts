@@ -29,11 +29,6 @@ export function isWindowSpec(v: unknown): v is WindowSpec {
   return typeof v === "object" && v !== null && ((v as WindowSpec).kind === "window" || (v as WindowSpec).kind === "session");
 }
 
-/** The output column a window key makes. */
-export function windowColumn(w: WindowSpec): string {
-  return w.kind === "window" ? "window" : "session_window";
-}
-
 /**
  * `window(column, windowDuration, slideDuration?, startTime?)`: tumbling windows, or sliding ones
  * every `slideDuration`, offset by `startTime` ("10 minutes", "30 seconds", "1 hour").
@@ -66,6 +61,14 @@ export function epochUs(column: string): string {
   return `epoch_us(${sqlIdent(column)})`;
 }
 
+/**
+ * SQL true when an event time (a timestamp, or a window's end) is at or before `ms`: how late rows
+ * and evictable state are judged against a watermark (Spark's `<=`: a row at the watermark is late).
+ */
+export function atOrBefore(eventTimeSql: string, ms: number): string {
+  return `epoch_us(${eventTimeSql}) <= ${Math.trunc(ms) * 1000}`;
+}
+
 /** A window struct from a start in microseconds and a length in microseconds. */
 export function windowStruct(startUs: string, lengthUs: string): string {
   return `{'start': make_timestamp(${startUs})::TIMESTAMPTZ, 'end': make_timestamp(${startUs} + ${lengthUs})::TIMESTAMPTZ}`;
@@ -94,9 +97,4 @@ export function windowStarts(input: string, w: TimeWindow): string {
 /** The window struct of a window starting at `startUs` (microseconds, SQL). */
 export function timeWindowStruct(startUs: string, w: TimeWindow): string {
   return windowStruct(startUs, String(w.durationMs * 1000));
-}
-
-/** The rows of `input` each paired with every time window it falls in, in a column `window` (see windowStarts). */
-export function assignTimeWindows(input: string, w: TimeWindow): string {
-  return `SELECT * EXCLUDE (__sl_ws), ${timeWindowStruct("__sl_ws", w)} AS "window" FROM (${windowStarts(input, w)})`;
 }

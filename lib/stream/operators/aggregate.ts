@@ -9,18 +9,13 @@ import { sqlIdent } from "../../duck";
 import { StreamlabError } from "../../errors";
 import type { OutputMode } from "../sink";
 import type { EventTimeInfo, StatefulContext, StatefulOperator } from "../stateful";
-import { timeWindowStruct, windowStarts, type TimeWindow } from "../window";
-import { parseAggregate, parseKey, type AggregateExpr, type GroupKey } from "./aggregates";
+import { atOrBefore, timeWindowStruct, windowStarts, type TimeWindow } from "../window";
+import { finalSelect, parseGrouping, type AggregateExpr, type GroupKey } from "./aggregates";
 import { StateOperatorBase } from "./state-operator";
 
 let aggCounter = 0;
 /** The one group of an aggregation without keys (`groupBy().count()`). */
 const GLOBAL = "__sl_global";
-
-/** SQL true when the event time of a state row (its window's end, or the raw column) is at or before `ms`. */
-export function atOrBefore(eventTimeSql: string, ms: number): string {
-  return `epoch_us(${eventTimeSql}) <= ${Math.trunc(ms) * 1000}`;
-}
 
 export class AggregateOperator extends StateOperatorBase implements StatefulOperator {
   readonly operatorName = "stateStoreSave";
@@ -37,16 +32,9 @@ export class AggregateOperator extends StateOperatorBase implements StatefulOper
     private readonly aggTexts: string[],
   ) {
     super();
-    const keys = keyTexts;
-    const aggs = aggTexts;
-    this.keys = keys.map(parseKey);
-    if (aggs.length === 0) throw new StreamlabError("INVALID_ARGUMENT", "agg() needs at least one aggregate expression.", { hint: 'e.g. .agg("avg(temperature) AS avg_temp")' });
-    this.aggs = aggs.map((a, i) => parseAggregate(a, i));
-    const names = [...(window ? ["window"] : []), ...this.keys.map((k) => k.name), ...this.aggs.map((a) => a.alias)];
-    const dup = names.find((n, i) => names.indexOf(n) !== i);
-    if (dup) throw new StreamlabError("INVALID_ARGUMENT", `The aggregation would have two columns named "${dup}".`, { hint: "Give the aggregates distinct names with AS." });
+    ({ keys: this.keys, aggs: this.aggs } = parseGrouping(keyTexts, window ? "window" : undefined, aggTexts));
     const w = window ? `window(${window.column}, ${window.durationMs} ms${window.slideMs !== window.durationMs ? `, ${window.slideMs} ms` : ""})` : "";
-    this.label = `groupBy(${[w, ...keys].filter(Boolean).join(", ")}).agg(${aggs.join(", ")})`;
+    this.label = `groupBy(${[w, ...keyTexts].filter(Boolean).join(", ")}).agg(${aggTexts.join(", ")})`;
   }
 
   protected stateKeys(): string[] {
@@ -80,7 +68,7 @@ export class AggregateOperator extends StateOperatorBase implements StatefulOper
   }
 
   private finalSelect(from: string): string {
-    return `SELECT ${[...this.outputKeys.map(sqlIdent), ...this.aggs.map((a) => `${a.final} AS ${sqlIdent(a.alias)}`)].join(", ")} FROM ${from}`;
+    return finalSelect(this.outputKeys, this.aggs, from);
   }
 
   async apply(input: string, ctx: StatefulContext): Promise<string> {

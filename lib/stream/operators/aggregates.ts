@@ -69,3 +69,22 @@ export function parseKey(text: string): GroupKey {
   if (t === "") throw new StreamlabError("INVALID_ARGUMENT", "An empty groupBy key.");
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(t) || /^"(?:[^"]|"")+"$/.test(t) ? { expr: t.startsWith('"') ? t : sqlIdent(t), name: t.replace(/^"(.*)"$/s, "$1").replaceAll('""', '"') } : { expr: t, name: t };
 }
+
+/**
+ * The keys and aggregates of a grouped aggregation, checked as one: at least one aggregate, and no
+ * two output columns of one name (`windowColumn` is the window's column, when there is one).
+ */
+export function parseGrouping(keyTexts: string[], windowColumn: string | undefined, aggTexts: string[]): { keys: GroupKey[]; aggs: AggregateExpr[] } {
+  const keys = keyTexts.map(parseKey);
+  if (aggTexts.length === 0) throw new StreamlabError("INVALID_ARGUMENT", "agg() needs at least one aggregate expression.", { hint: 'e.g. .agg("avg(temperature) AS avg_temp")' });
+  const aggs = aggTexts.map((a, i) => parseAggregate(a, i));
+  const names = [...(windowColumn ? [windowColumn] : []), ...keys.map((k) => k.name), ...aggs.map((a) => a.alias)];
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new StreamlabError("INVALID_ARGUMENT", `The aggregation would have two columns named "${dup}".`, { hint: "Give the aggregates distinct names with AS." });
+  return { keys, aggs };
+}
+
+/** The output of an aggregation's state rows in `from`: the key columns, then each aggregate's final value. */
+export function finalSelect(keyColumns: string[], aggs: AggregateExpr[], from: string): string {
+  return `SELECT ${[...keyColumns.map(sqlIdent), ...aggs.map((a) => `${a.final} AS ${sqlIdent(a.alias)}`)].join(", ")} FROM ${from}`;
+}

@@ -11,6 +11,7 @@ import { sqlIdent } from "../../duck";
 import { StreamlabError } from "../../errors";
 import type { OutputMode } from "../sink";
 import type { EventTimeInfo, StatefulContext, StatefulOperator } from "../stateful";
+import { atOrBefore } from "../window";
 import { StateOperatorBase } from "./state-operator";
 import type { StateColumns } from "./state-schema";
 
@@ -74,9 +75,7 @@ export class DeduplicateOperator extends StateOperatorBase implements StatefulOp
 
     let dropped = 0;
     if (this.eventTime) {
-      const late = `epoch_us(${sqlIdent(this.eventTime.column)}) <= ${Math.trunc(ctx.watermarks.lateMs) * 1000}`;
-      dropped = Number(await duck.value(`SELECT count(*) FROM ${rows} WHERE ${late}`));
-      if (dropped > 0) await duck.run(`DELETE FROM ${rows} WHERE ${late}`);
+      dropped = Number(await duck.value(`DELETE FROM ${rows} WHERE ${atOrBefore(sqlIdent(this.eventTime.column), ctx.watermarks.lateMs)}`));
     }
     const kept = Number(await duck.value(`SELECT count(*) FROM ${rows}`));
     const firsts = ctx.temp(`${tag}_first`);
@@ -91,8 +90,8 @@ export class DeduplicateOperator extends StateOperatorBase implements StatefulOp
     const removalStart = performance.now();
     let removed = 0;
     if (this.evicts) {
-      const evict = Math.trunc(ctx.watermarks.evictionMs) * 1000;
-      removed = await store.removeWhere(this.withinWatermark ? `${EXPIRES} <= ${evict}` : `epoch_us(${sqlIdent(this.eventTime!.column)}) <= ${evict}`);
+      const evict = ctx.watermarks.evictionMs;
+      removed = await store.removeWhere(this.withinWatermark ? `${EXPIRES} <= ${Math.trunc(evict) * 1000}` : atOrBefore(sqlIdent(this.eventTime!.column), evict));
     }
     this.report({
       numRowsUpdated: updated,

@@ -9,9 +9,8 @@ import { sqlIdent } from "../../duck";
 import { StreamlabError } from "../../errors";
 import type { OutputMode } from "../sink";
 import type { EventTimeInfo, StatefulContext, StatefulOperator } from "../stateful";
-import { epochUs, windowStruct, type SessionWindow } from "../window";
-import { atOrBefore } from "./aggregate";
-import { parseAggregate, parseKey, type AggregateExpr, type GroupKey } from "./aggregates";
+import { atOrBefore, epochUs, windowStruct, type SessionWindow } from "../window";
+import { finalSelect, parseGrouping, type AggregateExpr, type GroupKey } from "./aggregates";
 import { StateOperatorBase } from "./state-operator";
 
 const SESSION = "session_window";
@@ -31,11 +30,8 @@ export class SessionWindowOperator extends StateOperatorBase implements Stateful
     private readonly aggTexts: string[],
   ) {
     super();
-    const keys = keyTexts;
-    const aggs = aggTexts;
-    this.keys = keys.map(parseKey);
-    this.aggs = aggs.map((a, i) => parseAggregate(a, i));
-    this.label = `groupBy(session_window(${session.column}, ${session.gapMs} ms), ${keys.join(", ")}).agg(${aggs.join(", ")})`;
+    ({ keys: this.keys, aggs: this.aggs } = parseGrouping(keyTexts, SESSION, aggTexts));
+    this.label = `groupBy(session_window(${session.column}, ${session.gapMs} ms), ${keyTexts.join(", ")}).agg(${aggTexts.join(", ")})`;
   }
 
   protected stateKeys(): string[] {
@@ -66,7 +62,7 @@ export class SessionWindowOperator extends StateOperatorBase implements Stateful
   }
 
   private finalSelect(from: string): string {
-    return `SELECT ${[...this.keyNames.map(sqlIdent), ...this.aggs.map((a) => `${a.final} AS ${sqlIdent(a.alias)}`)].join(", ")} FROM ${from}`;
+    return finalSelect(this.keyNames, this.aggs, from);
   }
 
   async apply(input: string, ctx: StatefulContext): Promise<string> {
@@ -86,8 +82,7 @@ export class SessionWindowOperator extends StateOperatorBase implements Stateful
     let dropped = 0;
     if (this.eventKey && ctx.outputMode !== "complete") {
       const late = atOrBefore(this.eventKey, ctx.watermarks.lateMs);
-      dropped = Number(await duck.value(`SELECT count(*) FROM ${events} WHERE ${late}`));
-      if (dropped > 0) await duck.run(`DELETE FROM ${events} WHERE ${late}`);
+      dropped = Number(await duck.value(`DELETE FROM ${events} WHERE ${late}`));
     }
 
     // The keys this batch touches: their stored sessions and the new ones, merged where they overlap or touch.
