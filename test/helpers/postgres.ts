@@ -115,3 +115,12 @@ export async function query<T = Record<string, unknown>>(url: string, sql: strin
     await c.end();
   }
 }
+
+/** A port on 127.0.0.1 where nothing listens: connections are refused. */
+export async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}

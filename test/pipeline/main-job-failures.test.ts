@@ -2,10 +2,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
 import { tmpDir } from "../helpers/tmp";
-import { embedded, query } from "../helpers/postgres";
+import { closedPort, embedded, query } from "../helpers/postgres";
 import { startJob } from "./job";
 
 /** Every batch the checkpoint planned (offsets/N) was committed (commits/N): the query stopped cleanly, not mid-batch. */
@@ -15,14 +14,6 @@ function assertStoppedCleanly(checkpoint: string): void {
   const commits = ids(path.join(checkpoint, "commits"));
   assert.ok(offsets.length > 0, `${checkpoint} ran batches`);
   assert.equal(Math.max(...commits), Math.max(...offsets), `${checkpoint}: the last planned batch was committed`);
-}
-
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 test("run --forever: when the PostgreSQL query fails the job fails (the error with its code, non-zero exit) and stops the bronze query cleanly", { timeout: 120_000 }, async (t) => {

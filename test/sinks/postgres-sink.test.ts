@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import { spawn } from "node:child_process";
 import pg from "pg";
 import { readStream } from "../../lib/api/read-stream";
@@ -11,7 +10,7 @@ import { MemoryStream } from "../../lib/sources/memory-source";
 import { PostgresSink } from "../../lib/sinks/postgres-sink";
 import { expectCode, tmpDir } from "../helpers/tmp";
 import { EVENT_SCHEMA, landFiles, sleep } from "../helpers/stream";
-import { FlakyProxy, SilentServer, embedded, query, realPgAvailable, realPgSchema, REAL_PG_URL } from "../helpers/postgres";
+import { FlakyProxy, SilentServer, closedPort, embedded, query, realPgAvailable, realPgSchema, REAL_PG_URL } from "../helpers/postgres";
 
 interface Target {
   name: string;
@@ -285,15 +284,6 @@ test("hostile identifiers are refused before anything runs", async (t) => {
   const tables = await query<{ ok: boolean }>(db!.url, "SELECT to_regclass('user_events') IS NOT NULL AS ok");
   assert.equal(tables[0]!.ok, true, "the table is still there");
 });
-
-/** A port on 127.0.0.1 where nothing listens: connections are refused. */
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 /** Runs `script` in a child process; resolves when it exits, or reports that it had not exited after `limitMs`. */
 function runChild(script: string, limitMs: number): Promise<{ status: number | null; exited: boolean; out: string }> {
