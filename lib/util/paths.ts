@@ -4,30 +4,21 @@ import * as path from "node:path";
 import { listFiles as listDataFiles } from "./file-listing";
 
 let root: string | undefined;
+let installed: string | undefined;
 
 /** The project root: $STREAMLAB_ROOT, else the folder holding Streamlab's package.json. */
 export function projectRoot(): string {
-  if (root) return root;
-  if (process.env.STREAMLAB_ROOT) return (root = path.resolve(process.env.STREAMLAB_ROOT));
-  let dir = __dirname;
-  for (;;) {
-    const pkg = path.join(dir, "package.json");
-    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, "utf8")).name === "streamlab") return (root = dir);
-    const up = path.dirname(dir);
-    if (up === dir) return (root = process.cwd());
-    dir = up;
-  }
+  root ??= process.env.STREAMLAB_ROOT ? path.resolve(process.env.STREAMLAB_ROOT) : packageRoot();
+  return root;
 }
 
-/** Where Streamlab itself is installed (its sql/, bin/): two folders above the compiled lib/. */
+/** Where Streamlab itself is installed (its sql/, bin/): the nearest folder above the compiled lib/ whose package.json is Streamlab's. */
 export function packageRoot(): string {
-  let dir = __dirname;
-  for (;;) {
+  if (installed) return installed;
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
     const pkg = path.join(dir, "package.json");
-    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, "utf8")).name === "streamlab") return dir;
-    const up = path.dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
+    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, "utf8")).name === "streamlab") return (installed = dir);
+    if (path.dirname(dir) === dir) return (installed = process.cwd());
   }
 }
 
