@@ -7,10 +7,12 @@ import * as path from "node:path";
 import type { Duck } from "../duck";
 import { duck as sharedDuck } from "../duck";
 import { StreamlabError, isStreamlabError } from "../errors";
-import type { AddFile, CommitInfo, Metadata, Protocol, RemoveFile } from "./actions";
-import { commitEntry } from "./commit-range";
+import type { Action, AddFile, CommitInfo, Metadata, Protocol, RemoveFile } from "./actions";
+import { commitEntry, readCommitFile } from "./commit-range";
 import { parseCommit } from "./actions";
 import { fileActionKey, replayLog } from "./log-replay";
+import { commitPath } from "./log-path";
+import { checkReadable } from "./table-features";
 import { listLog, logSegment, type CheckpointFile, type CommitFile, type LogListing, type LogSegment } from "./log-segment";
 import { columnMappingMode, parseSchema, type ColumnMappingMode, type StructType } from "./schema";
 import { defaultStorage, resolveDataPath, type Storage } from "./storage";
@@ -70,6 +72,73 @@ export class Snapshot {
   /** Local path of an active file. */
   filePath(add: AddFile): string {
     return resolveDataPath(this.tableRoot, add.path);
+  }
+
+  /**
+   * The table after `commits` (the versions right after this one, oldest first, each with its
+   * actions in file order), replayed forward onto this snapshot — delta-kernel-rs's incremental
+   * snapshot update: a writer that keeps its snapshot applies its own commits instead of
+   * replaying the log again.
+   */
+  advance(commits: { version: number; path: string; actions: readonly Action[] }[]): Snapshot {
+    if (commits.length === 0) return this;
+    const root = this.tableRoot;
+    const files = new Map(this.files.map((f) => [fileActionKey(root, f.path, f.deletionVector), f]));
+    const tombstones = new Map(this.tombstones.map((r) => [fileActionKey(root, r.path, r.deletionVector), r]));
+    const txns = new Map(this.txns);
+    const domains = new Map(this.domains);
+    let { protocol, metadata } = this;
+    let commitInfo = this.commitInfo;
+    let version = this.version;
+    const storage = this.storage;
+    const added: CommitFile[] = [];
+    for (const c of commits) {
+      if (c.version !== version + 1) {
+        throw new StreamlabError("INVALID_ARGUMENT", `A snapshot at version ${version} of ${root} can only advance to version ${version + 1}, not ${c.version}.`);
+      }
+      version = c.version;
+      commitInfo = undefined;
+      for (const a of c.actions) {
+        if (a.add) {
+          const key = fileActionKey(root, a.add.path, a.add.deletionVector);
+          files.set(key, a.add);
+          tombstones.delete(key);
+        } else if (a.remove) {
+          const key = fileActionKey(root, a.remove.path, a.remove.deletionVector);
+          files.delete(key);
+          tombstones.set(key, a.remove);
+        } else if (a.protocol) {
+          checkReadable(a.protocol, root);
+          protocol = a.protocol;
+        } else if (a.metaData) metadata = a.metaData;
+        else if (a.txn) txns.set(a.txn.appId, a.txn.version);
+        else if (a.domainMetadata) {
+          if (a.domainMetadata.removed) domains.delete(a.domainMetadata.domain);
+          else domains.set(a.domainMetadata.domain, a.domainMetadata.configuration);
+        } else if (a.commitInfo) commitInfo = a.commitInfo;
+      }
+      const file = c.path;
+      added.push({ version: c.version, path: file, get mtimeMs() { return storage.stat(file)?.mtimeMs ?? Date.now(); } });
+    }
+    const listing = { ...this.segment.listing, commits: [...this.segment.listing.commits.filter((x) => x.version <= this.version), ...added] };
+    const segment: LogSegment = { ...this.segment, listing, version, commits: [...this.segment.commits, ...added] };
+    const next = new Snapshot(root, version, protocol, metadata, [...files.values()], txns, commitInfo, segment, domains, [...tombstones.values()]);
+    void next.schema;
+    return next;
+  }
+
+  /**
+   * The latest version: this snapshot advanced by the commits written after it, read by name one
+   * after the other (no listing of the log, nothing re-read) — or this snapshot when there are none.
+   */
+  update(): Snapshot {
+    const commits: { version: number; path: string; actions: Action[] }[] = [];
+    for (let v = this.version + 1; ; v++) {
+      const file = commitPath(this.tableRoot, v);
+      if (!this.storage.exists(file)) break;
+      commits.push({ version: v, path: file, actions: readCommitFile({ version: v, path: file, mtimeMs: 0 }, this.storage).actions });
+    }
+    return this.advance(commits);
   }
 
   /** Loads the latest version, or the one chosen by `version` / `timestamp`. */

@@ -39,6 +39,8 @@ export interface TransactionOptions {
   userMetadata?: string;
   /** Where the table lives when the transaction creates it (otherwise the snapshot's storage). */
   storage?: Storage;
+  /** Look for crashed writers' leftovers before committing (default true; a writer that commits often does it on its first commit). */
+  cleanLeftovers?: boolean;
 }
 
 export interface CommitResult {
@@ -49,6 +51,8 @@ export interface CommitResult {
   attempts: number;
   /** True when this commit also wrote a checkpoint. */
   checkpointed: boolean;
+  /** The table at the version committed, when it follows from the snapshot read and this commit alone (no other writer committed between). */
+  snapshot?: Snapshot;
 }
 
 export class Transaction {
@@ -120,7 +124,7 @@ export class Transaction {
     if (txnAppId !== undefined && txnVersion !== undefined) body.push({ txn: { appId: txnAppId, version: txnVersion, lastUpdated: Date.now() } });
     const maxRetries = this.options.maxRetries ?? 100;
     this.storage.mkdir(logDir(this.tableRoot));
-    this.removeLeftovers();
+    if (this.options.cleanLeftovers !== false) this.removeLeftovers();
     let version = this.readVersion + 1;
     for (let attempt = 1; ; attempt++) {
       const commitInfo: CommitInfo = {
@@ -136,9 +140,12 @@ export class Transaction {
         ...(this.options.userMetadata ? { userMetadata: this.options.userMetadata } : {}),
       };
       const text = [{ commitInfo }, ...body].map((a) => JSON.stringify(a)).join("\n") + "\n";
-      if (this.storage.putIfAbsent(commitPath(this.tableRoot, version), text)) {
-        const checkpointed = await this.afterCommit(version);
-        return { version, skipped: false, attempts: attempt, checkpointed };
+      const file = commitPath(this.tableRoot, version);
+      if (this.storage.putIfAbsent(file, text)) {
+        // Nobody committed between our read and our commit: the new version is the read one plus our actions.
+        const snapshot = this.snapshot && version === this.readVersion + 1 ? this.snapshot.advance([{ version, path: file, actions: [{ commitInfo }, ...body] }]) : undefined;
+        const checkpointed = await this.afterCommit(version, snapshot);
+        return { version, skipped: false, attempts: attempt, checkpointed, snapshot };
       }
       // Another writer took `version`: check every commit since our read against what we did.
       const listing = listLog(this.tableRoot, this.storage);
@@ -218,11 +225,11 @@ export class Transaction {
   }
 
   /** Checkpoint every delta.checkpointInterval commits; a failure here never fails the commit. */
-  private async afterCommit(version: number): Promise<boolean> {
+  private async afterCommit(version: number, committed: Snapshot | undefined): Promise<boolean> {
     const interval = Number(this.snapshotConfig()["delta.checkpointInterval"] ?? 10) || 10;
     if (version === 0 || version % interval !== 0) return false;
     try {
-      const snap = await Snapshot.load(this.tableRoot, { version, duck: this.duck, storage: this.storage });
+      const snap = committed ?? (await Snapshot.load(this.tableRoot, { version, duck: this.duck, storage: this.storage }));
       await writeCheckpoint(snap, this.duck);
       cleanupExpiredLogs(this.tableRoot, version, snap.configuration, Date.now(), this.storage);
       return true;

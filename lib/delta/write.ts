@@ -58,6 +58,13 @@ export interface WriteOptions {
   duck?: Duck;
   /** Where the table lives (default: the local file system). */
   storage?: Storage;
+  /**
+   * The table as the caller last saw it (a writer that commits often keeps it between writes):
+   * brought up to date by reading only the commits written since, instead of loading the table.
+   */
+  snapshot?: Snapshot;
+  /** Look for crashed writers' leftovers before committing (default true). */
+  cleanLeftovers?: boolean;
 }
 
 export interface WriteResult {
@@ -69,6 +76,8 @@ export interface WriteResult {
   numRemovedFiles: number;
   /** Columns added by mergeSchema. */
   addedColumns: string[];
+  /** The table at `version`, when it follows from the snapshot written to and this commit (for the caller to keep). */
+  snapshot?: Snapshot;
 }
 
 const MODES: SaveMode[] = ["append", "overwrite", "errorIfExists", "ignore"];
@@ -81,7 +90,8 @@ export async function writeDelta(tablePath: string, input: DataInput, options: W
   const root = path.resolve(tablePath);
   const storage = options.storage ?? defaultStorage;
   for (let attempt = 1; ; attempt++) {
-    const snapshot = checkTarget(root, storage) ? await Snapshot.load(root, { duck, storage }) : undefined;
+    const known = attempt === 1 && options.snapshot?.tableRoot === root ? options.snapshot.update() : undefined;
+    const snapshot = known ?? (checkTarget(root, storage) ? await Snapshot.load(root, { duck, storage }) : undefined);
     try {
       return await writeTo(root, snapshot, input, options, duck, storage);
     } catch (e) {
@@ -103,15 +113,15 @@ function checkWriteOptions(options: WriteOptions): void {
   }
 }
 
-function skippedResult(version: number): WriteResult {
-  return { version, skipped: true, numFiles: 0, numOutputRows: 0, numOutputBytes: 0, numRemovedFiles: 0, addedColumns: [] };
+function skippedResult(snapshot: Snapshot): WriteResult {
+  return { version: snapshot.version, skipped: true, numFiles: 0, numOutputRows: 0, numOutputBytes: 0, numRemovedFiles: 0, addedColumns: [], snapshot };
 }
 
 /** One attempt at the write against `snapshot` (undefined: the table does not exist yet). */
 async function writeTo(root: string, snapshot: Snapshot | undefined, input: DataInput, options: WriteOptions, duck: Duck, storage: Storage): Promise<WriteResult> {
   const mode = options.mode ?? "append";
   if (snapshot && mode === "errorIfExists") throw new StreamlabError("INVALID_OPTION", `The table ${root} already exists (mode errorIfExists).`);
-  if (snapshot && mode === "ignore") return skippedResult(snapshot.version);
+  if (snapshot && mode === "ignore") return skippedResult(snapshot);
   if (snapshot) checkWritable(snapshot.protocol, snapshot.metadata, root);
   const txn = new Transaction(root, snapshot, duck, {
     operation: options.operation ?? "WRITE",
@@ -125,9 +135,10 @@ async function writeTo(root: string, snapshot: Snapshot | undefined, input: Data
     isolationLevel: options.isolationLevel,
     userMetadata: options.userMetadata,
     storage,
+    cleanLeftovers: options.cleanLeftovers,
   });
   // A replayed idempotent write is skipped before it touches anything.
-  if (txn.alreadyCommitted()) return skippedResult(snapshot!.version);
+  if (txn.alreadyCommitted()) return skippedResult(snapshot!);
 
   // Large row arrays are staged in a file inside the table, so a crash never leaves one elsewhere.
   const staging = new Staging(root, storage);
@@ -178,6 +189,7 @@ async function writeTo(root: string, snapshot: Snapshot | undefined, input: Data
       numOutputBytes: result.skipped ? 0 : files.numOutputBytes,
       numRemovedFiles: result.skipped ? 0 : removed,
       addedColumns: plan.addedColumns,
+      snapshot: result.snapshot,
     };
   } catch (e) {
     discardFiles(root, written, storage);

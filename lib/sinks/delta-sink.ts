@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import { StreamlabError } from "../errors";
 import { writeDelta } from "../delta/write";
+import type { Snapshot } from "../delta/snapshot";
 import type { Sink, SinkContext, SinkResult } from "../stream/sink";
 
 export interface DeltaSinkOptions {
@@ -20,6 +21,10 @@ export interface DeltaSinkOptions {
 export class DeltaSink implements Sink {
   readonly path: string;
   private ctx!: SinkContext;
+  /** The table as of this sink's last commit: each batch reads only the commits others wrote since. */
+  private snapshot?: Snapshot;
+  /** Crashed writers' leftovers are looked for on the first commit of a run, not on every batch. */
+  private cleaned = false;
 
   constructor(tablePath: string, readonly options: DeltaSinkOptions = {}) {
     this.path = path.resolve(tablePath);
@@ -42,8 +47,12 @@ export class DeltaSink implements Sink {
 
   async addBatch(batchId: number, table: string): Promise<SinkResult> {
     const complete = this.ctx.outputMode === "complete";
+    const snapshot = this.snapshot;
+    this.snapshot = undefined;
     const r = await writeDelta(this.path, `SELECT * FROM ${table}`, {
       duck: this.ctx.duck,
+      snapshot,
+      cleanLeftovers: !this.cleaned,
       mode: complete ? "overwrite" : "append",
       mergeSchema: this.options.mergeSchema,
       partitionBy: this.options.partitionBy,
@@ -54,6 +63,8 @@ export class DeltaSink implements Sink {
       operation: "STREAMING UPDATE",
       operationParameters: { outputMode: complete ? "Complete" : "Append", queryId: this.ctx.queryId, epochId: String(batchId) },
     });
+    this.snapshot = r.snapshot;
+    this.cleaned = true;
     return {
       numOutputRows: r.numOutputRows,
       skipped: r.skipped,

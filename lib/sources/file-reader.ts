@@ -65,6 +65,8 @@ function typedExpr(raw: string, f: StructField, native: boolean): string {
  * row is produced (it throws to stop the query for schema evolution).
  */
 export async function readBatch(duck: Duck, files: ListedFile[], into: string, settings: ReadSettings, batchId: number, onNewColumns: (cols: string[]) => void): Promise<ReadResult> {
+  const clean = await readCleanCsv(duck, files, into, settings);
+  if (clean !== undefined) return { numRows: clean, numMalformed: 0, numRescued: 0, numCorruptFiles: 0, numMissingFiles: 0 };
   const id = ++seq;
   const raw = `__sl_raw_${id}`;
   const bad = `__sl_bad_${id}`;
@@ -161,6 +163,41 @@ export async function readBatch(duck: Duck, files: ListedFile[], into: string, s
   } finally {
     for (const t of temps) await duck.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
   }
+}
+
+/**
+ * The common case in one statement: CSV files whose headers are the schema's columns in order,
+ * parsed straight into the schema's types, with no rescued-data or metadata column. When DuckDB
+ * rejects no line the table is the batch, and its row count is returned. Anything else — a file to
+ * probe, a line over the buffer, a rejected line, an error — returns undefined, with nothing left
+ * behind, and the batch is read by the general path, which accounts for every line.
+ */
+async function readCleanCsv(duck: Duck, files: ListedFile[], into: string, s: ReadSettings): Promise<number | undefined> {
+  if (s.format !== "csv" || s.rescuedDataColumn || s.includeMetadata || files.length === 0) return undefined;
+  const names = s.schema.fields.map((f) => f.name);
+  for (const f of files) {
+    if (mayHaveLinesOverBuffer(f.path) || probeFile(f.path, "csv", s.header)) return undefined;
+    if (s.header) {
+      const h = csvHeader(f.path, s.sep, s.quote, s.escape);
+      if ("problem" in h || h.names.length !== names.length || h.names.some((n, i) => n !== names[i])) return undefined;
+    }
+  }
+  const id = ++seq;
+  const rej = `__sl_rej_${id}`;
+  const scan = `__sl_scan_${id}`;
+  const columns = `{${s.schema.fields.map((f) => `${sqlString(f.name)}: ${sqlString(duckType(f.type))}`).join(", ")}}`;
+  const opts = `header = ${s.header}, delim = ${sqlString(s.sep)}${s.quote !== undefined ? `, quote = ${sqlString(s.quote)}` : ""}${s.escape !== undefined ? `, escape = ${sqlString(s.escape)}` : ""}, columns = ${columns}, auto_detect = false, store_rejects = true, rejects_table = '${rej}', rejects_scan = '${scan}', null_padding = false, hive_partitioning = false`;
+  try {
+    await duck.run(`CREATE OR REPLACE TEMP TABLE ${into} AS SELECT * FROM read_csv(${sqlFileList(files.map((f) => f.path))}, ${opts})`);
+    const [counts] = await duck.all<{ n: bigint; rejected: bigint }>(`SELECT (SELECT count(*) FROM ${into}) AS n, (SELECT count(*) FROM ${rej}) AS rejected`);
+    if (Number(counts!.rejected) === 0) return Number(counts!.n);
+  } catch {
+    /* the general path reads the files one by one and says which cannot be read */
+  } finally {
+    await duck.run(`DROP TABLE IF EXISTS ${rej}; DROP TABLE IF EXISTS ${scan}`).catch(() => {});
+  }
+  await duck.run(`DROP TABLE IF EXISTS ${into}`);
+  return undefined;
 }
 
 /**

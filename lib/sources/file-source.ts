@@ -262,7 +262,7 @@ export class FileStreamSource implements Source {
     return this.log.describeBatch(start, end);
   }
 
-  async getBatch(start: string | null, end: string, into: string, batchId: number): Promise<void> {
+  async getBatch(start: string | null, end: string, into: string, batchId: number): Promise<number> {
     const files = this.filesBetween(start, end);
     this.lastEnd = logOffsetOf(end);
     if (!(await this.ensureSchema(files))) throw new StreamlabError("STREAM_SOURCE_CHANGED", "The source has no schema and no files to infer one from.");
@@ -290,6 +290,7 @@ export class FileStreamSource implements Source {
       (cols) => this.onNewColumns(cols, files),
     );
     this.lastRead = { numMalformed: r.numMalformed, numRescued: r.numRescued, numCorruptFiles: r.numCorruptFiles, numMissingFiles: r.numMissingFiles, badRecordsFile: r.badRecordsFile ?? "" };
+    return r.numRows;
   }
 
   /** New columns in a batch's files: evolve (addNewColumns), fail (failOnNewColumns), or leave them to rescue / none. */

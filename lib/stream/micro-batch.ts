@@ -308,9 +308,9 @@ export class MicroBatchExecution {
       await duck.run(`CREATE OR REPLACE TEMP TABLE ${into} (${this.inputColumns})`);
       return 0;
     }
-    await this.plan.source.getBatch(b.start, b.end, into, b.id);
+    const counted = await this.plan.source.getBatch(b.start, b.end, into, b.id);
     if (this.stateful.operators.length > 0) this.inputColumns = (await duck.describe(`SELECT * FROM ${into}`)).map((c) => `"${c.name.replaceAll('"', '""')}" ${c.type}`).join(", ");
-    return Number(await duck.value(`SELECT count(*) FROM ${into}`));
+    return typeof counted === "number" ? counted : Number(await duck.value(`SELECT count(*) FROM ${into}`));
   }
 
   /** Applies the steps; returns the table the sink reads. */
@@ -375,7 +375,10 @@ class BatchTables {
     return name;
   }
 
+  /** One statement for all of them. */
   async dropAll(): Promise<void> {
-    for (const name of this.names) await this.duck.run(`DROP TABLE IF EXISTS ${name}`).catch(() => {});
+    await this.duck.run(this.names.map((name) => `DROP TABLE IF EXISTS ${name};`).join(" ")).catch(async () => {
+      for (const name of this.names) await this.duck.run(`DROP TABLE IF EXISTS ${name}`).catch(() => {});
+    });
   }
 }

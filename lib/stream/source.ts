@@ -41,8 +41,8 @@ export interface Source {
   open(ctx: SourceContext): Promise<void>;
   /** The end offset of the next batch after `start`, or `start` itself when nothing is new. */
   latestOffset(start: string | null, request: OffsetRequest): Promise<string | null>;
-  /** Creates DuckDB temp table `into` with the rows in (start, end]. */
-  getBatch(start: string | null, end: string, into: string, batchId: number): Promise<void>;
+  /** Creates DuckDB temp table `into` with the rows in (start, end]; returns their count when it knows it (the engine counts otherwise). */
+  getBatch(start: string | null, end: string, into: string, batchId: number): Promise<number | void>;
   /** The batch ending at `end` is committed: the source may clean up (cleanSource, memory). */
   commit(end: string): Promise<void>;
   /** Source metrics for progress, e.g. numFilesOutstanding. */
