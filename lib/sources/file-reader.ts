@@ -65,7 +65,7 @@ function typedExpr(raw: string, f: StructField, native: boolean): string {
  * row is produced (it throws to stop the query for schema evolution).
  */
 export async function readBatch(duck: Duck, files: ListedFile[], into: string, settings: ReadSettings, batchId: number, onNewColumns: (cols: string[]) => void): Promise<ReadResult> {
-  const clean = await readCleanCsv(duck, files, into, settings);
+  const clean = settings.format === "parquet" ? await readCleanParquet(duck, files, into, settings) : await readCleanCsv(duck, files, into, settings);
   if (clean !== undefined) return { numRows: clean, numMalformed: 0, numRescued: 0, numCorruptFiles: 0, numMissingFiles: 0 };
   const id = ++seq;
   const raw = `__sl_raw_${id}`;
@@ -198,6 +198,31 @@ async function readCleanCsv(duck: Duck, files: ListedFile[], into: string, s: Re
   }
   await duck.run(`DROP TABLE IF EXISTS ${into}`);
   return undefined;
+}
+
+/**
+ * Parquet's common case in one statement: every file readable, no column outside the schema, no
+ * rescued-data or metadata column — the files' columns cast to the schema's types straight into
+ * the batch table. Anything else returns undefined (nothing left behind) for the general path.
+ */
+async function readCleanParquet(duck: Duck, files: ListedFile[], into: string, s: ReadSettings): Promise<number | undefined> {
+  if (s.rescuedDataColumn || s.includeMetadata || files.length === 0) return undefined;
+  if (files.some((f) => probeFile(f.path, "parquet", s.header))) return undefined;
+  const reader = `read_parquet(${sqlFileList(files.map((f) => f.path))}, union_by_name = true, hive_partitioning = false)`;
+  try {
+    const present = new Map((await duck.describe(`SELECT * FROM ${reader}`)).map((c) => [c.name.toLowerCase(), c.name]));
+    const known = new Set(s.schema.fields.map((f) => f.name.toLowerCase()));
+    if ([...present.keys()].some((c) => !known.has(c))) return undefined;
+    const cols = s.schema.fields.map((f) => {
+      const r = present.get(f.name.toLowerCase());
+      return `${r === undefined ? `CAST(NULL AS ${duckType(f.type)})` : typedExpr(sqlIdent(r), f, true)} AS ${sqlIdent(f.name)}`;
+    });
+    const n = await duck.value(`CREATE OR REPLACE TEMP TABLE ${into} AS SELECT ${cols.join(", ")} FROM ${reader}`);
+    return Number(n);
+  } catch {
+    await duck.run(`DROP TABLE IF EXISTS ${into}`);
+    return undefined;
+  }
 }
 
 /**

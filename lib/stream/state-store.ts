@@ -65,6 +65,8 @@ export class StateStore {
   private readonly keys: string[];
   private readonly snapshotInterval: number;
   private readonly retain: number;
+  /** Average bytes of a row, from a sample (memoryUsedBytes = rows × this). */
+  private rowWidth?: number;
 
   constructor(
     private readonly duck: Duck,
@@ -235,11 +237,13 @@ export class StateStore {
    * sample of up to 1,000 rows (values as DuckDB writes them; DuckDB itself reports no per-table size).
    */
   async metrics(): Promise<StateStoreMetrics> {
-    const [m] = await this.duck.all<{ n: bigint; w: number | null }>(
-      `SELECT (SELECT count(*) FROM ${this.table}) AS n, (SELECT avg(strlen(CAST(s AS VARCHAR))) FROM (SELECT * FROM ${this.table} USING SAMPLE 1000 ROWS) s) AS w`,
-    );
+    // The sampled width changes slowly: measured again with each snapshot (or while there is none).
+    const sample = this.rowWidth === undefined || this.rowWidth === 0 || this.version % this.snapshotInterval === 0;
+    const width = sample ? `(SELECT avg(strlen(CAST(s AS VARCHAR))) FROM (SELECT * FROM ${this.table} USING SAMPLE 1000 ROWS) s)` : "NULL";
+    const [m] = await this.duck.all<{ n: bigint; w: number | null }>(`SELECT (SELECT count(*) FROM ${this.table}) AS n, ${width} AS w`);
+    if (sample) this.rowWidth = Number(m!.w ?? 0);
     const numRowsTotal = Number(m!.n);
-    return { numRowsTotal, numRowsUpdated: this.updated, numRowsRemoved: this.removed, memoryUsedBytes: Math.round(numRowsTotal * Number(m!.w ?? 0)), commitTimeMs: 0 };
+    return { numRowsTotal, numRowsUpdated: this.updated, numRowsRemoved: this.removed, memoryUsedBytes: Math.round(numRowsTotal * (this.rowWidth ?? 0)), commitTimeMs: 0 };
   }
 
   /** Drops versions older than the retained window, once a snapshot makes them unnecessary. */
