@@ -3,6 +3,7 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { goldenTablesDir, runConformance } from "../delta/conformance";
 import { DeltaTable } from "../delta/table";
+import type { AddFile } from "../delta/actions";
 import { readerFeatures } from "../delta/table-features";
 import { StreamlabError } from "../errors";
 import { tableData, tableText, type TableData } from "../viz/table";
@@ -80,8 +81,12 @@ export function registerDelta(p: Command): void {
       const t = DeltaTable.forPath(table);
       const scan = await t.scan({ ...travel(o), filter: o.filter, columns: o.columns?.split(",").map((c) => c.trim()) });
       try {
-        const data = await tableData(scan.sql, { duck: scan.duck, limit: limitOf(o, 20) });
-        console.log(`version ${scan.snapshot.version}: ${data.totalRows} rows from ${scan.metrics.filesSelected} of ${scan.metrics.totalFiles} files (${scan.metrics.filesSkipped} skipped by partition pruning and data skipping)`);
+        // The first rows only: a table's row count comes from the log's statistics, never from reading it all.
+        const data = await tableData(scan.sql, { duck: scan.duck, limit: limitOf(o, 20), count: false });
+        const total = o.filter ? undefined : rowsFromStats(scan.files);
+        const rows = total === undefined ? (data.more ? `the first ${data.rows.length}` : `${data.rows.length}`) : `${total}`;
+        console.log(`version ${scan.snapshot.version}: ${rows} rows from ${scan.metrics.filesSelected} of ${scan.metrics.totalFiles} files (${scan.metrics.filesSkipped} skipped by partition pruning and data skipping)`);
+        if (total !== undefined) data.totalRows = total;
         console.log(tableText(data));
       } finally {
         await scan.close();
@@ -171,4 +176,20 @@ export function registerDelta(p: Command): void {
       const { failed } = await runConformance(path.resolve(dir ?? goldenTablesDir()));
       process.exitCode = failed > 0 ? 1 : 0;
     });
+}
+
+/** The rows of `files` by their stats (numRecords less deleted rows), or undefined when a file has none. */
+function rowsFromStats(files: AddFile[]): number | undefined {
+  let n = 0;
+  for (const a of files) {
+    let records: unknown;
+    try {
+      records = a.stats ? (JSON.parse(a.stats) as { numRecords?: unknown }).numRecords : undefined;
+    } catch {
+      return undefined;
+    }
+    if (typeof records !== "number") return undefined;
+    n += records - (a.deletionVector?.cardinality ?? 0);
+  }
+  return n;
 }

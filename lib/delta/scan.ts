@@ -134,14 +134,17 @@ export async function planScan(snapshot: Snapshot, duck: Duck, options: ScanOpti
     if (!f) throw new StreamlabError("DELTA_INVALID_SCHEMA", `Partition column "${c}" is not in the table's schema.`);
     return f;
   });
-  const filesTable = `__sl_scan_files_${id}`;
-  await duck.run(`CREATE TEMP TABLE ${filesTable} (filename VARCHAR${partFields.map((_, i) => `, p${i} VARCHAR`).join("")})`);
-  temps.push(filesTable);
   const paths = files.map((a) => snapshot.filePath(a));
-  await appendRows(duck, filesTable, files.map((a, i) => [paths[i]!, ...partFields.map((f) => {
-    const v = a.partitionValues?.[physicalName(f, mode)];
-    return v === undefined ? null : v;
-  })]));
+  const filesTable = `__sl_scan_files_${id}`;
+  const joined = partFields.length > 0 || files.some((a) => a.deletionVector) || options.withFileInfo === true;
+  if (joined) {
+    await duck.run(`CREATE TEMP TABLE ${filesTable} (filename VARCHAR${partFields.map((_, i) => `, p${i} VARCHAR`).join("")})`);
+    temps.push(filesTable);
+    await appendRows(duck, filesTable, files.map((a, i) => [paths[i]!, ...partFields.map((f) => {
+      const v = a.partitionValues?.[physicalName(f, mode)];
+      return v === undefined ? null : v;
+    })]));
+  }
 
   // Deletion vectors: the deleted row indexes of each file, anti-joined by (file, row index).
   const withDv = files.map((a, i) => ({ a, p: paths[i]! })).filter(({ a }) => a.deletionVector);
@@ -157,8 +160,13 @@ export async function planScan(snapshot: Snapshot, duck: Duck, options: ScanOpti
   }
 
   const list = `[${paths.map(sqlString).join(", ")}]`;
-  const reader = `read_parquet(${list}, filename = true${dvTable || options.withFileInfo ? ", file_row_number = true" : ""}, union_by_name = true, hive_partitioning = false)`;
-  const available = new Set((await duck.describe(`SELECT * FROM ${reader}`)).map((c) => c.name));
+  const dataFields = fields.filter((f) => !partitionColumns.includes(f.name));
+  // Files known to hold every column of the schema are read as they are: no footer is read before
+  // the query runs, and none beyond what the query needs. Otherwise (an evolved schema, files
+  // without stats) DuckDB unifies their columns by name, reading every footer.
+  const uniform = mode === "none" && holdsEveryColumn(files, dataFields.map((f) => f.name));
+  const reader = `read_parquet(${list}${joined ? ", filename = true" : ""}${dvTable || options.withFileInfo ? ", file_row_number = true" : ""}${uniform ? "" : ", union_by_name = true"}, hive_partitioning = false)`;
+  const available = uniform ? new Set(dataFields.map((f) => f.name)) : new Set((await duck.describe(`SELECT * FROM ${reader}`)).map((c) => c.name));
   const select = fields.map((f) => {
     const pi = partitionColumns.indexOf(f.name);
     if (pi >= 0) return `${partitionExpr(`f.p${pi}`, f)} AS ${sqlIdent(f.name)}`;
@@ -170,10 +178,30 @@ export async function planScan(snapshot: Snapshot, duck: Duck, options: ScanOpti
     return `${expr} AS ${sqlIdent(f.name)}`;
   });
   if (options.withFileInfo) select.push(`d.filename AS ${FILE_COLUMN}`, `d.file_row_number AS ${ROW_COLUMN}`);
-  let inner = `SELECT ${select.join(", ")} FROM ${reader} AS d JOIN ${filesTable} AS f ON d.filename = f.filename`;
+  // Without partition values or deletion vectors to join by file, LIMIT stops the read early.
+  let inner = joined ? `SELECT ${select.join(", ")} FROM ${reader} AS d JOIN ${filesTable} AS f ON d.filename = f.filename` : `SELECT ${select.join(", ")} FROM ${reader} AS d`;
   if (dvTable) inner += ` ANTI JOIN ${dvTable} AS dv ON d.filename = dv.filename AND d.file_row_number = dv.row_idx`;
   metrics.planningMs = performance.now() - started;
   return new DeltaScan(snapshot, duck, outer(inner), files, metrics, temps);
+}
+
+/**
+ * Whether every file's statistics count nulls for each of `columns` — true only when the writer
+ * saw each column in the file (Delta writers record stats for the columns a file has; Spark for
+ * the first 32). A file without stats, or a table wider than its stats, says nothing: false.
+ */
+function holdsEveryColumn(files: AddFile[], columns: string[]): boolean {
+  for (const a of files) {
+    if (!a.stats) return false;
+    let nullCount: Record<string, unknown> | undefined;
+    try {
+      nullCount = (JSON.parse(a.stats) as { nullCount?: Record<string, unknown> }).nullCount;
+    } catch {
+      return false;
+    }
+    if (!nullCount || columns.some((c) => !(c in nullCount!))) return false;
+  }
+  return true;
 }
 
 /** Bulk-inserts small JS rows into a temp table with DuckDB's appender. */

@@ -11,6 +11,8 @@ export interface ShowOptions {
   title?: string;
   /** The DuckDB session a SQL string runs in; default the shared one. */
   duck?: Duck;
+  /** Count the rows of a SQL input (default true); false reads only the rows shown, and says whether there are more. */
+  count?: boolean;
 }
 
 export interface TableData {
@@ -18,6 +20,8 @@ export interface TableData {
   rows: Row[];
   /** Rows in the whole input when known. */
   totalRows?: number;
+  /** The input has rows beyond those shown (when they were not counted). */
+  more?: boolean;
 }
 
 interface ArqueroLike {
@@ -49,6 +53,10 @@ export async function tableData(input: unknown, options: ShowOptions = {}): Prom
   const limit = options.limit ?? 20;
   if (typeof input === "string") {
     const d = options.duck ?? (await duck());
+    if (options.count === false) {
+      const data = readerData(await d.read(`SELECT * FROM (${input}) LIMIT ${limit + 1}`), limit);
+      return { columns: data.columns, rows: data.rows, more: (data.totalRows ?? 0) > limit };
+    }
     const total = Number(await d.value(`SELECT count(*) FROM (${input})`));
     const reader = await d.read(`SELECT * FROM (${input}) LIMIT ${limit}`);
     return { ...readerData(reader, limit), totalRows: total };
@@ -106,7 +114,7 @@ export function tableHtml(data: TableData, title?: string): string {
     )
     .join("\n");
   const total = data.totalRows ?? data.rows.length;
-  const foot = total > data.rows.length ? `<p style="color:#888">showing ${data.rows.length} of ${total} rows</p>` : `<p style="color:#888">${total} row${total === 1 ? "" : "s"}</p>`;
+  const foot = data.more && data.totalRows === undefined ? `<p style="color:#888">the first ${data.rows.length} rows</p>` : total > data.rows.length ? `<p style="color:#888">showing ${data.rows.length} of ${total} rows</p>` : `<p style="color:#888">${total} row${total === 1 ? "" : "s"}</p>`;
   const caption = title ? `<h4>${escapeHtml(title)}</h4>` : "";
   return `${caption}<table class="streamlab-table">\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>\n${foot}`;
 }
@@ -119,7 +127,7 @@ export function tableText(data: TableData): string {
   const fmt = (vals: string[]) => `|${vals.map((v, i) => ` ${v.length > widths[i]! ? `${v.slice(0, widths[i]! - 1)}…` : v.padEnd(widths[i]!)} `).join("|")}|`;
   const sep = `+${widths.map((w) => "-".repeat(w + 2)).join("+")}+`;
   const total = data.totalRows ?? data.rows.length;
-  const more = total > data.rows.length ? `\nshowing ${data.rows.length} of ${total} rows` : "";
+  const more = data.more && data.totalRows === undefined ? `\nthe first ${data.rows.length} rows` : total > data.rows.length ? `\nshowing ${data.rows.length} of ${total} rows` : "";
   return [sep, fmt(cols), sep, ...cells.map(fmt), sep].join("\n") + more;
 }
 
