@@ -65,6 +65,8 @@ export interface WriteOptions {
   snapshot?: Snapshot;
   /** Look for crashed writers' leftovers before committing (default true). */
   cleanLeftovers?: boolean;
+  /** Runs once the data files are written, before the commit; a throw discards the files and commits nothing. */
+  beforeCommit?: () => Promise<void>;
 }
 
 export interface WriteResult {
@@ -173,6 +175,7 @@ async function writeTo(root: string, snapshot: Snapshot | undefined, input: Data
     }
     actions.push(...files.adds.map((add) => ({ add })));
     txn.addActions(...actions);
+    await options.beforeCommit?.();
     faultPoint("delta.beforeCommit", options.txnVersion);
     const result = await txn.commit({
       numFiles: written.length,

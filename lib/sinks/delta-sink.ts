@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { StreamlabError } from "../errors";
 import { writeDelta } from "../delta/write";
 import type { Snapshot } from "../delta/snapshot";
-import type { Sink, SinkContext, SinkResult } from "../stream/sink";
+import type { AddBatchOptions, Sink, SinkContext, SinkResult } from "../stream/sink";
 
 export interface DeltaSinkOptions {
   /** Add new columns of the stream to the table (schema evolution). */
@@ -45,7 +45,11 @@ export class DeltaSink implements Sink {
     this.ctx = ctx;
   }
 
-  async addBatch(batchId: number, table: string): Promise<SinkResult> {
+  get pipelines(): boolean {
+    return this.ctx?.outputMode === "append";
+  }
+
+  async addBatch(batchId: number, table: string, batch: AddBatchOptions = {}): Promise<SinkResult> {
     const complete = this.ctx.outputMode === "complete";
     const snapshot = this.snapshot;
     this.snapshot = undefined;
@@ -53,6 +57,7 @@ export class DeltaSink implements Sink {
       duck: this.ctx.duck,
       snapshot,
       cleanLeftovers: !this.cleaned,
+      beforeCommit: batch.beforeCommit,
       mode: complete ? "overwrite" : "append",
       mergeSchema: this.options.mergeSchema,
       partitionBy: this.options.partitionBy,

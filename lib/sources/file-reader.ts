@@ -62,10 +62,11 @@ function typedExpr(raw: string, f: StructField, native: boolean): string {
 
 /**
  * Reads `files` into temp table `into`. `onNewColumns` sees columns the schema lacks before any
- * row is produced (it throws to stop the query for schema evolution).
+ * row is produced (it throws to stop the query for schema evolution). `tryClean` false: the files
+ * are known to hold a bad line, so the one-statement read of a clean batch is not tried first.
  */
-export async function readBatch(duck: Duck, files: ListedFile[], into: string, settings: ReadSettings, batchId: number, onNewColumns: (cols: string[]) => void): Promise<ReadResult> {
-  const clean = settings.format === "parquet" ? await readCleanParquet(duck, files, into, settings) : await readCleanCsv(duck, files, into, settings);
+export async function readBatch(duck: Duck, files: ListedFile[], into: string, settings: ReadSettings, batchId: number, onNewColumns: (cols: string[]) => void, tryClean = true): Promise<ReadResult> {
+  const clean = !tryClean ? undefined : settings.format === "parquet" ? await readCleanParquet(duck, files, into, settings) : await readCleanCsv(duck, files, into, settings);
   if (clean !== undefined) return { numRows: clean, numMalformed: 0, numRescued: 0, numCorruptFiles: 0, numMissingFiles: 0 };
   const id = ++seq;
   const raw = `__sl_raw_${id}`;
@@ -166,13 +167,12 @@ export async function readBatch(duck: Duck, files: ListedFile[], into: string, s
 }
 
 /**
- * The common case in one statement: CSV files whose headers are the schema's columns in order,
- * parsed straight into the schema's types, with no rescued-data or metadata column. When DuckDB
- * rejects no line the table is the batch, and its row count is returned. Anything else — a file to
- * probe, a line over the buffer, a rejected line, an error — returns undefined, with nothing left
- * behind, and the batch is read by the general path, which accounts for every line.
+ * The common case: CSV files whose headers are the schema's columns in order, parsed straight
+ * into the schema's types, with no rescued-data or metadata column — one read_csv whose rejects
+ * tables say afterwards whether every line fitted. Undefined for anything else (a file to probe, a
+ * line that may be over DuckDB's buffer), which the general path reads.
  */
-async function readCleanCsv(duck: Duck, files: ListedFile[], into: string, s: ReadSettings): Promise<number | undefined> {
+export function cleanCsvRead(files: ListedFile[], s: ReadSettings): { sql: string; rejects: string; scan: string } | undefined {
   if (s.format !== "csv" || s.rescuedDataColumn || s.includeMetadata || files.length === 0) return undefined;
   const names = s.schema.fields.map((f) => f.name);
   for (const f of files) {
@@ -183,18 +183,36 @@ async function readCleanCsv(duck: Duck, files: ListedFile[], into: string, s: Re
     }
   }
   const id = ++seq;
-  const rej = `__sl_rej_${id}`;
+  const rejects = `__sl_rej_${id}`;
   const scan = `__sl_scan_${id}`;
   const columns = `{${s.schema.fields.map((f) => `${sqlString(f.name)}: ${sqlString(duckType(f.type))}`).join(", ")}}`;
-  const opts = `header = ${s.header}, delim = ${sqlString(s.sep)}${s.quote !== undefined ? `, quote = ${sqlString(s.quote)}` : ""}${s.escape !== undefined ? `, escape = ${sqlString(s.escape)}` : ""}, columns = ${columns}, auto_detect = false, store_rejects = true, rejects_table = '${rej}', rejects_scan = '${scan}', null_padding = false, hive_partitioning = false`;
+  const opts = `header = ${s.header}, delim = ${sqlString(s.sep)}${s.quote !== undefined ? `, quote = ${sqlString(s.quote)}` : ""}${s.escape !== undefined ? `, escape = ${sqlString(s.escape)}` : ""}, columns = ${columns}, auto_detect = false, store_rejects = true, rejects_table = '${rejects}', rejects_scan = '${scan}', null_padding = false, hive_partitioning = false`;
+  return { sql: `SELECT * FROM read_csv(${sqlFileList(files.map((f) => f.path))}, ${opts})`, rejects, scan };
+}
+
+/** A clean CSV batch as SQL for a sink to read in its own write (see PipelinedBatch). */
+export function pipelinedCsv(duck: Duck, files: ListedFile[], s: ReadSettings): { sql: string; clean(): Promise<boolean>; close(): Promise<void> } | undefined {
+  const read = cleanCsvRead(files, s);
+  if (!read) return undefined;
+  return {
+    sql: read.sql,
+    clean: async () => Number(await duck.value(`SELECT count(*) FROM ${read.rejects}`)) === 0,
+    close: () => duck.run(`DROP TABLE IF EXISTS ${read.rejects}; DROP TABLE IF EXISTS ${read.scan}`).catch(() => {}),
+  };
+}
+
+/** A clean CSV batch read into `into` in one statement; undefined (nothing left behind) when it was not clean. */
+async function readCleanCsv(duck: Duck, files: ListedFile[], into: string, s: ReadSettings): Promise<number | undefined> {
+  const read = cleanCsvRead(files, s);
+  if (!read) return undefined;
   try {
-    await duck.run(`CREATE OR REPLACE TEMP TABLE ${into} AS SELECT * FROM read_csv(${sqlFileList(files.map((f) => f.path))}, ${opts})`);
-    const [counts] = await duck.all<{ n: bigint; rejected: bigint }>(`SELECT (SELECT count(*) FROM ${into}) AS n, (SELECT count(*) FROM ${rej}) AS rejected`);
+    await duck.run(`CREATE OR REPLACE TEMP TABLE ${into} AS ${read.sql}`);
+    const [counts] = await duck.all<{ n: bigint; rejected: bigint }>(`SELECT (SELECT count(*) FROM ${into}) AS n, (SELECT count(*) FROM ${read.rejects}) AS rejected`);
     if (Number(counts!.rejected) === 0) return Number(counts!.n);
   } catch {
     /* the general path reads the files one by one and says which cannot be read */
   } finally {
-    await duck.run(`DROP TABLE IF EXISTS ${rej}; DROP TABLE IF EXISTS ${scan}`).catch(() => {});
+    await duck.run(`DROP TABLE IF EXISTS ${read.rejects}; DROP TABLE IF EXISTS ${read.scan}`).catch(() => {});
   }
   await duck.run(`DROP TABLE IF EXISTS ${into}`);
   return undefined;

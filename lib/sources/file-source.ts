@@ -12,14 +12,14 @@ import { StreamlabError } from "../errors";
 import { type StructType } from "../delta/schema";
 import { parseDdl } from "../delta/ddl";
 import { dataPath } from "../util/paths";
-import { readBatch } from "./file-reader";
+import { pipelinedCsv, readBatch, type ReadSettings } from "./file-reader";
 import { FILE_SOURCE_OPTIONS, type EvolutionMode, type FileSourceOptions, type FileSourceSettings } from "./file-source-options";
 import { applyHints, inferSchema } from "./schema-inference";
 import { SchemaLog } from "./schema-log";
 import { globToRegExp } from "../util/options";
 import { listFiles, type ListedFile } from "../util/file-listing";
 import { FileSourceLog, logOffsetOf, type LogEntry } from "./file-source-log";
-import type { OffsetRequest, Source, SourceContext } from "../stream/source";
+import type { OffsetRequest, PipelinedBatch, Source, SourceContext } from "../stream/source";
 
 export { FILE_SOURCE_OPTIONS, type FileFormat, type FileSourceOptions } from "./file-source-options";
 
@@ -263,34 +263,57 @@ export class FileStreamSource implements Source {
   }
 
   async getBatch(start: string | null, end: string, into: string, batchId: number): Promise<number> {
+    const files = await this.batchFiles(start, end);
+    const r = await readBatch(this.ctx.duck, files, into, this.readSettings(), batchId, (cols) => this.onNewColumns(cols, files), this.uncleanEnd !== end);
+    this.lastRead = { numMalformed: r.numMalformed, numRescued: r.numRescued, numCorruptFiles: r.numCorruptFiles, numMissingFiles: r.numMissingFiles, badRecordsFile: r.badRecordsFile ?? "" };
+    return r.numRows;
+  }
+
+  /** A clean CSV batch as SQL for the sink's own write (one pass); undefined otherwise. */
+  async pipelinedBatch(start: string | null, end: string): Promise<PipelinedBatch | undefined> {
+    const files = await this.batchFiles(start, end);
+    const batch = pipelinedCsv(this.ctx.duck, files, this.readSettings());
+    if (!batch) return undefined;
+    this.lastRead = { numMalformed: 0, numRescued: 0, numCorruptFiles: 0, numMissingFiles: 0, badRecordsFile: "" };
+    return {
+      ...batch,
+      clean: async () => {
+        const clean = await batch.clean();
+        // The batch is read again the usual way, without trying the one-statement read first.
+        this.uncleanEnd = clean ? undefined : end;
+        return clean;
+      },
+    };
+  }
+
+  /** The end offset of a batch whose one-pass read found a bad line. */
+  private uncleanEnd?: string;
+
+  /** The files of (start, end], with the schema they are read with. */
+  private async batchFiles(start: string | null, end: string): Promise<ListedFile[]> {
     const files = this.filesBetween(start, end);
     this.lastEnd = logOffsetOf(end);
     if (!(await this.ensureSchema(files))) throw new StreamlabError("STREAM_SOURCE_CHANGED", "The source has no schema and no files to infer one from.");
+    return files;
+  }
+
+  private readSettings(): ReadSettings {
     const o = this.options;
-    const r = await readBatch(
-      this.ctx.duck,
-      files,
-      into,
-      {
-        format: o.format,
-        schema: this.schema!,
-        rescuedDataColumn: this.rescuedDataColumn,
-        evolution: this.evolution,
-        mode: o.mode,
-        badRecordsPath: path.resolve(o.badRecordsPath ?? dataPath("error", this.ctx.queryName)),
-        includeMetadata: o.includeMetadata,
-        header: o.header,
-        sep: o.sep,
-        quote: o.quote,
-        escape: o.escape,
-        ignoreCorruptFiles: o.ignoreCorruptFiles,
-        ignoreMissingFiles: o.ignoreMissingFiles,
-      },
-      batchId,
-      (cols) => this.onNewColumns(cols, files),
-    );
-    this.lastRead = { numMalformed: r.numMalformed, numRescued: r.numRescued, numCorruptFiles: r.numCorruptFiles, numMissingFiles: r.numMissingFiles, badRecordsFile: r.badRecordsFile ?? "" };
-    return r.numRows;
+    return {
+      format: o.format,
+      schema: this.schema!,
+      rescuedDataColumn: this.rescuedDataColumn,
+      evolution: this.evolution,
+      mode: o.mode,
+      badRecordsPath: path.resolve(o.badRecordsPath ?? dataPath("error", this.ctx.queryName)),
+      includeMetadata: o.includeMetadata,
+      header: o.header,
+      sep: o.sep,
+      quote: o.quote,
+      escape: o.escape,
+      ignoreCorruptFiles: o.ignoreCorruptFiles,
+      ignoreMissingFiles: o.ignoreMissingFiles,
+    };
   }
 
   /** New columns in a batch's files: evolve (addNewColumns), fail (failOnNewColumns), or leave them to rescue / none. */

@@ -17,7 +17,7 @@ import { checkpointCorrupt } from "./checkpoint-errors";
 import type { Clock } from "./clock";
 import type { StreamingQueryProgress } from "./progress";
 import type { ProgressReporter } from "./progress-reporter";
-import type { Sink } from "./sink";
+import type { Sink, SinkResult } from "./sink";
 import type { OutputMode } from "./sink";
 import type { OffsetRequest, Source } from "./source";
 import type { StatefulContext, StateOperatorProgress, WatermarkContext } from "./stateful";
@@ -249,10 +249,13 @@ export class MicroBatchExecution {
     const tables = new BatchTables(this.plan.duck, `${this.plan.tablePrefix}_${b.id}`);
     const eventTimes = new Map<number, EventTimeStats>();
     try {
-      const numInputRows = await r.time("getBatch", () => this.getBatch(b, tables.input));
-      const output = await r.time("queryPlanning", () => this.transform(b, tables, eventTimes));
-      faultPoint("beforeSink", b.id);
-      const result = await r.time("addBatch", () => sink.addBatch(b.id, output));
+      let { numInputRows, result } = (await this.pipelined(b, tables.input)) ?? {};
+      if (result === undefined) {
+        numInputRows = await r.time("getBatch", () => this.getBatch(b, tables.input));
+        const output = await r.time("queryPlanning", () => this.transform(b, tables, eventTimes));
+        faultPoint("beforeSink", b.id);
+        result = await r.time("addBatch", () => sink.addBatch(b.id, output));
+      }
       faultPoint("afterSinkCommit", b.id);
       const stateOperators = await r.time("commitOffsets", () => this.commitState(b));
       faultPoint("afterStateCommit", b.id);
@@ -262,7 +265,7 @@ export class MicroBatchExecution {
       const metrics = { ...source.metrics(), ...(warning ? { commitWarning: warning } : {}) };
       return r.finishTrigger({
         batchId: b.id,
-        numInputRows,
+        numInputRows: numInputRows ?? 0,
         source: { description: source.description, start: b.start, end: b.end, metrics },
         sink: { description: sink.description, result },
         eventTime: this.eventTimeProgress(b, eventTimes),
@@ -271,6 +274,39 @@ export class MicroBatchExecution {
       });
     } finally {
       await tables.dropAll();
+    }
+  }
+
+  /**
+   * One pass, as DuckDB would do it alone: a new batch with no transformation, from a source that
+   * offers it as SQL over its files to a sink that reads a batch once, is a view the sink's write
+   * reads straight from the files — never materialised. Before the sink commits, the source says
+   * whether every line was read; when not (or when anything fails), nothing was committed and the
+   * batch is read again the usual way, which accounts for each bad line. Undefined: not taken.
+   */
+  private async pipelined(b: BatchContext, view: string): Promise<{ numInputRows: number; result: SinkResult } | undefined> {
+    const { source, sink, steps, duck, reporter: r } = this.plan;
+    if (b.replay || b.noData || steps.length > 0 || !sink.pipelines || !source.pipelinedBatch) return undefined;
+    const batch = await r.time("getBatch", () => source.pipelinedBatch!(b.start, b.end, b.id));
+    if (!batch) return undefined;
+    try {
+      await duck.run(`CREATE OR REPLACE TEMP VIEW ${view} AS ${batch.sql}`);
+      faultPoint("beforeSink", b.id);
+      const result = await r.time("addBatch", () =>
+        sink.addBatch(b.id, view, {
+          beforeCommit: async () => {
+            if (!(await batch.clean())) throw new Error("the batch has lines its one-pass read did not account for");
+          },
+        }),
+      );
+      return { numInputRows: result.numOutputRows, result };
+    } catch {
+      // Not clean, or a failure: nothing is committed, and a failure of the sink itself comes back
+      // when the batch is written the usual way.
+      return undefined;
+    } finally {
+      await duck.run(`DROP VIEW IF EXISTS ${view}`).catch(() => {});
+      await batch.close();
     }
   }
 

@@ -20,11 +20,21 @@ export interface SinkResult {
   skipped?: boolean;
 }
 
+export interface AddBatchOptions {
+  /** Runs after the sink has written the batch and before it commits it; a throw leaves nothing committed. */
+  beforeCommit?: () => Promise<void>;
+}
+
 export interface Sink {
   readonly description: string;
   readonly identity: string;
   open(ctx: SinkContext): Promise<void>;
   /** Writes the rows of DuckDB table `table` as batch `batchId`; a replay of a committed batch must not write twice. */
-  addBatch(batchId: number, table: string): Promise<SinkResult>;
+  addBatch(batchId: number, table: string, options?: AddBatchOptions): Promise<SinkResult>;
+  /**
+   * The sink reads a batch once, in one statement, and can check it before committing
+   * (beforeCommit): the engine may hand it a query over the source's files instead of a table.
+   */
+  readonly pipelines?: boolean;
   close(): Promise<void>;
 }

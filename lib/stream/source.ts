@@ -33,6 +33,19 @@ export interface BatchDescription {
   rows?: number;
 }
 
+/**
+ * A batch read where it is written: SQL over the source's files that the sink runs once, inside
+ * its own write (one pipelined pass, the rows never materialised). `clean()` says afterwards,
+ * before the sink commits, whether the read accounted for every line; when it did not, the
+ * engine drops the write and reads the batch again with getBatch.
+ */
+export interface PipelinedBatch {
+  sql: string;
+  clean(): Promise<boolean>;
+  /** Drops what the read left (rejects tables). */
+  close(): Promise<void>;
+}
+
 export interface Source {
   /** Shown in progress (`sources[].description`), e.g. "FileStreamSource[/data/raw/events]". */
   readonly description: string;
@@ -43,6 +56,8 @@ export interface Source {
   latestOffset(start: string | null, request: OffsetRequest): Promise<string | null>;
   /** Creates DuckDB temp table `into` with the rows in (start, end]; returns their count when it knows it (the engine counts otherwise). */
   getBatch(start: string | null, end: string, into: string, batchId: number): Promise<number | void>;
+  /** The batch (start, end] as SQL a sink can read once, when the source can offer it (undefined: use getBatch). */
+  pipelinedBatch?(start: string | null, end: string, batchId: number): Promise<PipelinedBatch | undefined>;
   /** The batch ending at `end` is committed: the source may clean up (cleanSource, memory). */
   commit(end: string): Promise<void>;
   /** Source metrics for progress, e.g. numFilesOutstanding. */
