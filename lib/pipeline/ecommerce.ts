@@ -12,7 +12,7 @@ import { DeltaTable } from "../delta/table";
 import { dataPath } from "../util/paths";
 import { EVENTS_SCHEMA, FileSimulator } from "../sim/index";
 import { closeClient, connect, describeConnection, startEmbeddedPostgres, type EmbeddedPostgres } from "../sinks/postgres";
-import { readStream } from "../api/read-stream";
+import { readStream, type StreamFrame, type WriteStreamOptions } from "../api/read-stream";
 import { describeCheckpoint } from "../api/inspect";
 import type { StreamingQuery } from "../stream/micro-batch";
 import { ProgressTotals } from "../stream/progress-totals";
@@ -64,6 +64,22 @@ export interface MainJobSummary {
   latencyP95Ms: number;
   latencyFiles: number;
   connection: string;
+}
+
+/** The columns of PostgreSQL user_events that a stream of events fills (sql/postgres_setup.sql). */
+export const USER_EVENTS_COLUMNS = ["event_id", "user_id", "event_type", "product_id", "price", "event_timestamp"] as const;
+
+/**
+ * The main job's PostgreSQL side, shared with `streamlab ingest --sink postgres`: events with an id,
+ * their user_events columns, into user_events deduplicated on event_id — one transaction and a
+ * ledger row per batch, so exactly once across restarts.
+ */
+export function writeUserEvents(frame: StreamFrame, connectionString: string, options: WriteStreamOptions & { signal?: AbortSignal }): Promise<StreamingQuery> {
+  const { signal, ...streamOptions } = options;
+  return frame
+    .where("event_id IS NOT NULL")
+    .select(...USER_EVENTS_COLUMNS)
+    .writeStream({ format: "postgres", options: { table: "user_events", keyColumns: ["event_id"], connectionString, signal } }, streamOptions);
 }
 
 export const paths = () => ({
@@ -144,11 +160,7 @@ export async function runMainJob(o: MainJobOptions = {}): Promise<MainJobSummary
       .files(p.raw, { format: "csv", schema: EVENTS_SCHEMA, badRecordsPath: p.quarantine, useNotifications: true, ...(o.maxFilesPerTrigger ? { maxFilesPerTrigger: o.maxFilesPerTrigger } : {}) })
       .writeStream({ format: "delta", path: p.bronze }, { queryName: "events_bronze", checkpointLocation: p.bronzeCheckpoint, listeners: [bronzeTotals] });
     queries.push(bronze); // at once: if the next query cannot start, this one is still stopped below
-    const toPostgres = await readStream
-      .delta(p.bronze)
-      .where("event_id IS NOT NULL")
-      .select("event_id", "user_id", "event_type", "product_id", "price", "event_timestamp")
-      .writeStream({ format: "postgres", options: { table: "user_events", keyColumns: ["event_id"], connectionString, signal: abort.signal } }, { queryName: "user_events", checkpointLocation: p.postgresCheckpoint, listeners: [postgresTotals] });
+    const toPostgres = await writeUserEvents(readStream.delta(p.bronze), connectionString, { queryName: "user_events", checkpointLocation: p.postgresCheckpoint, listeners: [postgresTotals], signal: abort.signal });
     queries.push(toPostgres);
     const started = Date.now();
     const tty = Boolean(process.stdout.isTTY) && !o.print;
