@@ -6,7 +6,7 @@ import { SMTPServer } from "smtp-server";
 import { Duck } from "../../lib/duck";
 import { DeltaTable } from "../../lib/delta/table";
 import { main as emailSummary } from "../../scripts/email-summary";
-import { runUsersFeed } from "../../lib/cli/users";
+import { runUsersFeed } from "../../lib/pipeline/users-feed";
 import { expectCode, tmpDir } from "../helpers/tmp";
 
 async function usersTable(dir: string): Promise<string> {
