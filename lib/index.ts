@@ -1,7 +1,7 @@
 /**
  * Streamlab's public API — what `import * as sl from "streamlab"` gives a notebook: the verbs a
  * learner uses, flat; the rest of each part in its namespace (`sl.sim`, `sl.viz`, `sl.delta`,
- * `sl.stream`, `sl.postgres`). Protocol internals (sources and sinks as classes, the Delta
+ * `sl.stream`, `sl.postgres`, `sl.notify`). Protocol internals (sources and sinks as classes, the Delta
  * transaction, the checkpoint logs…) are in "streamlab/internals".
  */
 
@@ -26,9 +26,13 @@ export { window, sessionWindow } from "./stream/window";
 // Delta Lake tables.
 export { DeltaTable, DeltaCatalog } from "./delta/index";
 
+// Jobs: the scheduled users feed (users → Delta → e-mail summary).
+export { runUsersFeed, type UsersFeedOptions } from "./pipeline/users-feed";
+
 // Namespaces.
 export * as sim from "./sim/index";
 export * as viz from "./viz/index";
 export * as delta from "./delta/index";
 export * as stream from "./stream/index";
 export * as postgres from "./api/postgres";
+export * as notify from "./notify/index";

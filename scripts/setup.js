@@ -45,6 +45,20 @@ function findJupyter() {
   return undefined;
 }
 
+/**
+ * The kernelspec: node runs launch.js (scripts/kernel-launcher.js, copied into the kernelspec's own
+ * folder), which starts the tslab of whichever clone the notebook sits in. Nothing in it names
+ * this clone, so the last clone to run `npm ci` does not own the kernel of the others.
+ */
+function kernelSpec(launcher) {
+  return {
+    argv: [process.execPath, launcher, "{connection_file}"],
+    display_name: "TypeScript (streamlab)",
+    language: "typescript",
+    metadata: { streamlab: { launcher: "kernel-launcher.js" } },
+  };
+}
+
 function registerKernel() {
   const jupyter = findJupyter();
   if (!jupyter) {
@@ -52,29 +66,30 @@ function registerKernel() {
     return;
   }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-kernel-"));
-  const spec = {
-    argv: [path.join(root, "node_modules", ".bin", "tslab"), "kernel", "--config-path", "{connection_file}"],
-    display_name: "TypeScript (streamlab)",
-    language: "typescript",
-    // Rebuilds lib/ when a .ts file changed, each time the kernel starts (so "Restart kernel" picks up edits).
-    env: { NODE_OPTIONS: `--require "${path.join(root, "scripts", "kernel-prebuild.js")}"`, STREAMLAB_ROOT: root },
-  };
-  fs.writeFileSync(path.join(tmp, "kernel.json"), JSON.stringify(spec, null, 2));
+  fs.copyFileSync(path.join(root, "scripts", "kernel-launcher.js"), path.join(tmp, "launch.js"));
+  // {resource_dir} is not expanded by every front end: the absolute path is written after install.
+  fs.writeFileSync(path.join(tmp, "kernel.json"), JSON.stringify(kernelSpec("{resource_dir}/launch.js"), null, 2));
   const r = spawnSync(jupyter, ["kernelspec", "install", "--user", "--replace", "--name", "streamlab", tmp], { encoding: "utf8" });
   fs.rmSync(tmp, { recursive: true, force: true });
   if (r.status !== 0) {
     console.log(`[streamlab setup] could not register the Jupyter kernel: ${(r.stderr || r.stdout).trim()}`);
     return;
   }
-  log('registered the Jupyter kernel "TypeScript (streamlab)" (name: streamlab)');
+  const list = spawnSync(jupyter, ["kernelspec", "list", "--json"], { encoding: "utf8" });
+  const dir = list.status === 0 ? JSON.parse(list.stdout).kernelspecs?.streamlab?.resource_dir : undefined;
+  if (dir) fs.writeFileSync(path.join(dir, "kernel.json"), JSON.stringify(kernelSpec(path.join(dir, "launch.js")), null, 2));
+  log('registered the Jupyter kernel "TypeScript (streamlab)" (name: streamlab); it starts the tslab of the clone each notebook is in');
 }
 
-try {
-  build();
-  linkPackage();
-  dataDirs();
-  registerKernel();
-} catch (e) {
-  console.error(`[streamlab setup] failed: ${e.message}`);
-  process.exit(1);
+if (require.main === module) {
+  try {
+    build();
+    linkPackage();
+    dataDirs();
+    registerKernel();
+  } catch (e) {
+    console.error(`[streamlab setup] failed: ${e.message}`);
+    process.exit(1);
+  }
 }
+module.exports = { kernelSpec };

@@ -39,7 +39,11 @@ if (only.length === 0 && fs.existsSync(path.join(root, "dist", "lib", "delta", "
 
 if (only.length === 0 && !skipNotebooks) {
   // run-notebooks.js finds Jupyter itself and exits 3 when it is not installed.
-  const status = run("notebooks (headless, streamlab kernel)", process.execPath, [path.join(root, "scripts", "run-notebooks.js")]);
+  // With Chromium, each report is also photographed and every chart region must show its marks.
+  const { findChromium } = require("./report-check");
+  const shots = findChromium() ? ["--screenshots"] : [];
+  if (shots.length === 0) console.log("\nNOTE Chromium is not installed: the reports' charts are checked in the HTML only, without screenshots.");
+  const status = run(`notebooks (headless, streamlab kernel${shots.length ? ", screenshots" : ""})`, process.execPath, [path.join(root, "scripts", "run-notebooks.js"), ...shots]);
   if (status === 3) {
     console.log("\n" + "!".repeat(78));
     console.log("!!! NOTEBOOKS WERE NOT EXECUTED: Jupyter is not installed on this machine.");

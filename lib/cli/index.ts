@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `streamlab` command line: `npm start` (run), `streamlab delta …`, `streamlab checkpoint show`. */
+/** The `streamlab` command line: `npm start` (run), ingest, users, sql, db, `streamlab delta …`, `streamlab checkpoint show`. */
 import { Command } from "commander";
 import { StreamlabError, messageOf } from "../errors";
 import { registerRun } from "./run";
@@ -7,6 +7,7 @@ import { registerDelta } from "./delta";
 import { registerCheckpoint } from "./checkpoint";
 import { registerIngest } from "./ingest";
 import { registerUsers } from "./users";
+import { registerSql } from "./sql";
 
 export function program(): Command {
   const p = new Command("streamlab").description("Streamlab: streaming ingestion, Auto Loader and Delta Lake in Node.js").showHelpAfterError();
@@ -15,6 +16,7 @@ export function program(): Command {
   registerCheckpoint(p);
   registerIngest(p);
   registerUsers(p);
+  registerSql(p);
   return p;
 }
 

@@ -11,9 +11,12 @@ export function registerRun(p: Command): void {
     .option("--forever", "run until Ctrl-C")
     .option("--rate <filesPerSecond>", "files per second written by the simulator", "2")
     .option("--rows-per-file <n>", "rows per simulated file", "50")
-    .action(async (opts: { duration: string; forever?: boolean; rate: string; rowsPerFile: string }) => {
+    .option("--max-files-per-trigger <n>", "the bronze query's cloudFiles.maxFilesPerTrigger (default 1000)")
+    .action(async (opts: { duration: string; forever?: boolean; rate: string; rowsPerFile: string; maxFilesPerTrigger?: string }) => {
       const rate = Number(opts.rate);
       if (!(rate > 0)) throw new StreamlabError("INVALID_OPTION", `--rate must be a positive number, got "${opts.rate}".`);
+      const maxFiles = opts.maxFilesPerTrigger === undefined ? undefined : Number(opts.maxFilesPerTrigger);
+      if (maxFiles !== undefined && !(Number.isInteger(maxFiles) && maxFiles > 0)) throw new StreamlabError("INVALID_OPTION", `--max-files-per-trigger must be a positive integer, got "${opts.maxFilesPerTrigger}".`);
       let stop!: () => void;
       const stopSignal = new Promise<void>((r) => (stop = r));
       const onSignal = () => {
@@ -23,18 +26,20 @@ export function registerRun(p: Command): void {
       };
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
-      const s = await runMainJob({ durationMs: opts.forever ? undefined : parseDuration(opts.duration, "--duration"), forever: opts.forever, filesPerSecond: rate, rowsPerFile: Number(opts.rowsPerFile), stopSignal });
+      const s = await runMainJob({ durationMs: opts.forever ? undefined : parseDuration(opts.duration, "--duration"), forever: opts.forever, filesPerSecond: rate, rowsPerFile: Number(opts.rowsPerFile), stopSignal, maxFilesPerTrigger: maxFiles });
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
-      console.log("\nSummary");
+      console.log("\nSummary (this run's figures count every batch of the run; the tables' are counted in the tables)");
       console.log(`  events generated        ${s.eventsGenerated} (+ ${s.malformedGenerated} malformed lines)`);
-      console.log(`  ingested into bronze    ${s.ingested}`);
-      console.log(`  quarantined             ${s.quarantined} (data/error/events_bronze/)`);
+      console.log(`  batches                 ${s.bronzeBatches} events_bronze, ${s.postgresBatches} user_events`);
+      console.log(`  ingested into bronze    ${s.ingested} (events_bronze now holds ${s.bronzeRows} rows)`);
+      console.log(`  quarantined             ${s.quarantined} (data/error/events_bronze/ now holds ${s.quarantineLines} lines)`);
       console.log(`  duplicates skipped      ${s.duplicatesSkipped}`);
       console.log(`  inserted in PostgreSQL  ${s.insertedIntoPostgres} (user_events now holds ${s.postgresRows} rows)`);
       console.log(`  Delta versions          ${s.deltaVersions} (data/delta/events_bronze)`);
-      console.log(`  latency p50 / p95       ${s.latencyP50Ms} ms / ${s.latencyP95Ms} ms (file landed → rows committed in Delta)`);
+      console.log(`  latency p50 / p95       ${s.latencyP50Ms} ms / ${s.latencyP95Ms} ms over ${s.latencyFiles} files (file landed → rows committed in Delta)`);
       console.log(`  PostgreSQL              ${s.connection}`);
+      console.log('  query it                npx streamlab sql "SELECT count(*) AS n FROM user_events"   (npm run db serves it for psql)');
       console.log("Run again to continue from the checkpoints (no duplicates).");
     });
 }

@@ -78,3 +78,25 @@ export async function sendMail(msg: MailMessage, smtp: SmtpSettings): Promise<st
     transport.close();
   }
 }
+
+/** What deliverSummary did: sent through SMTP, or written to the outbox (and why). */
+export type Delivery = { sent: true; messageId: string; to: string; via: string } | { sent: false; reason: "dry run" | "SMTP_HOST is not set"; eml: string; html: string };
+
+/**
+ * The e-mail script's delivery, shared with the users feed: through SMTP when SMTP_HOST is set and
+ * this is not a dry run, else (a dry run) an .eml and an .html in the outbox.
+ */
+export async function deliverSummary(msg: MailMessage, options: { dryRun?: boolean; outbox?: string; name?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Delivery> {
+  const smtp = options.dryRun ? undefined : smtpFromEnv(options.env);
+  if (!smtp) {
+    const files = await writeToOutbox(msg, { outbox: options.outbox, name: options.name });
+    return { sent: false, reason: options.dryRun ? "dry run" : "SMTP_HOST is not set", ...files };
+  }
+  const messageId = await sendMail(msg, smtp);
+  return { sent: true, messageId, to: smtp.to, via: `${smtp.host}:${smtp.port}` };
+}
+
+/** One line saying where a summary went. */
+export function describeDelivery(d: Delivery, subject: string): string {
+  return d.sent ? `sent "${subject}" to ${d.to} via ${d.via} (${d.messageId})` : `${d.reason}: wrote ${d.eml} and ${d.html}`;
+}

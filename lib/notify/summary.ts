@@ -8,6 +8,7 @@ import type { AddFile } from "../delta/actions";
 import { planScan } from "../delta/scan";
 import { DeltaTable } from "../delta/table";
 import { escapeHtml, formatValue } from "../viz/table";
+import { checkTimeZone, isoInZone } from "../sim/time";
 
 export interface TableSummary {
   table: string;
@@ -21,8 +22,9 @@ export interface TableSummary {
   text: string;
 }
 
-/** Summarises the versions after `sinceVersion` (default: the last 5). */
-export async function summarizeTable(tablePath: string, duck: Duck, options: { sinceVersion?: number; sampleRows?: number } = {}): Promise<TableSummary> {
+/** Summarises the versions after `sinceVersion` (default: the last 5); commit times shown in `timeZone` (default UTC). */
+export async function summarizeTable(tablePath: string, duck: Duck, options: { sinceVersion?: number; sampleRows?: number; timeZone?: string } = {}): Promise<TableSummary> {
+  const tz = checkTimeZone(options.timeZone ?? "UTC");
   const table = DeltaTable.forPath(tablePath, duck);
   const snap = await table.snapshot();
   const from = options.sinceVersion === undefined ? Math.max(0, snap.version - 4) : options.sinceVersion + 1;
@@ -37,7 +39,7 @@ export async function summarizeTable(tablePath: string, duck: Duck, options: { s
     const adds = c.adds.filter((a) => a.dataChange);
     added.push(...adds);
     const rows = Number(c.operationMetrics.numOutputRows ?? adds.reduce((s, a) => s + (a.stats ? Number(JSON.parse(a.stats).numRecords ?? 0) : 0), 0));
-    return { version: c.version, timestamp: new Date(c.timestamp).toISOString(), operation: c.operation ?? "", rowsAdded: rows };
+    return { version: c.version, timestamp: isoInZone(new Date(c.timestamp), tz), operation: c.operation ?? "", rowsAdded: rows };
   });
   const all = await planScan(snap, duck);
   const totalRows = await all.count();
@@ -54,7 +56,7 @@ export async function summarizeTable(tablePath: string, duck: Duck, options: { s
 <h2>${escapeHtml(name)}: versions ${from}–${snap.version}</h2>
 <p>Table <code>${escapeHtml(table.path)}</code> now holds <b>${totalRows}</b> rows.</p>
 <table border="1" cellpadding="4" cellspacing="0" style="border-collapse: collapse">
-<thead><tr><th>version</th><th>timestamp (UTC)</th><th>operation</th><th>rows added</th></tr></thead>
+<thead><tr><th>version</th><th>timestamp (${escapeHtml(tz)})</th><th>operation</th><th>rows added</th></tr></thead>
 <tbody>
 ${versions.map((v) => `<tr><td>${v.version}</td><td>${escapeHtml(v.timestamp)}</td><td>${escapeHtml(v.operation)}</td><td>${v.rowsAdded}</td></tr>`).join("\n")}
 </tbody></table>
@@ -64,6 +66,6 @@ ${sample.map((r) => `<tr>${cols.map((c) => `<td>${escapeHtml(formatValue(r[c]))}
 </tbody></table>` : "<p>No new rows.</p>"}
 <p style="color:#888">Sent by Streamlab.</p>
 </body></html>`;
-  const text = [`${name}: versions ${from}-${snap.version}, ${totalRows} rows in total`, ...versions.map((v) => `  v${v.version} ${v.timestamp} ${v.operation} +${v.rowsAdded}`)].join("\n");
+  const text = [`${name}: versions ${from}-${snap.version}, ${totalRows} rows in total (times in ${tz})`, ...versions.map((v) => `  v${v.version} ${v.timestamp} ${v.operation} +${v.rowsAdded}`)].join("\n");
   return { table: table.path, fromVersion: from, toVersion: snap.version, versions, totalRows, sample, subject, html, text };
 }

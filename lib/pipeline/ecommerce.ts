@@ -6,15 +6,16 @@
  * exactly once end to end, continuing from the checkpoints on every run. One job per folder; if
  * either query fails, the job stops the other and fails with its error.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { DeltaTable } from "../delta/table";
 import { dataPath } from "../util/paths";
 import { EVENTS_SCHEMA, FileSimulator } from "../sim/index";
 import { closeClient, connect, describeConnection, startEmbeddedPostgres, type EmbeddedPostgres } from "../sinks/postgres";
-import { readStream } from "../api/read-stream";
+import { readStream, type StreamFrame, type WriteStreamOptions } from "../api/read-stream";
 import { describeCheckpoint } from "../api/inspect";
 import type { StreamingQuery } from "../stream/micro-batch";
-import type { StreamingQueryProgress } from "../stream/progress";
+import { ProgressTotals } from "../stream/progress-totals";
 import { acquireLock } from "../util/process-lock";
 import { quantile } from "../util/stats";
 
@@ -30,20 +31,55 @@ export interface MainJobOptions {
   print?: (line: string) => void;
   /** Resolves to stop early (Ctrl-C). */
   stopSignal?: Promise<void>;
+  /** The bronze query's cloudFiles.maxFilesPerTrigger. Default: the file source's (1000). */
+  maxFilesPerTrigger?: number;
 }
 
+/**
+ * What one run did (counted over every batch of the run by a ProgressTotals listener, never from the
+ * bounded recentProgress) and what the tables hold at its end (counted in the tables themselves).
+ * On a fresh folder the two agree; after earlier runs the tables hold more.
+ */
 export interface MainJobSummary {
   eventsGenerated: number;
   malformedGenerated: number;
+  /** Batches this run: events_bronze, user_events. */
+  bronzeBatches: number;
+  postgresBatches: number;
+  /** Rows this run's batches wrote into bronze. */
   ingested: number;
+  /** Malformed lines this run's batches quarantined. */
   quarantined: number;
   duplicatesSkipped: number;
   insertedIntoPostgres: number;
+  /** Rows in events_bronze at the end (its latest snapshot). */
+  bronzeRows: number;
+  /** Lines in the quarantine folder at the end. */
+  quarantineLines: number;
   deltaVersions: number;
+  /** Rows in user_events at the end. */
   postgresRows: number;
+  /** File landed → rows committed in bronze, over every file of this run. */
   latencyP50Ms: number;
   latencyP95Ms: number;
+  latencyFiles: number;
   connection: string;
+}
+
+/** The columns of PostgreSQL user_events that a stream of events fills (sql/postgres_setup.sql). */
+export const USER_EVENTS_COLUMNS = ["event_id", "user_id", "event_type", "product_id", "price", "event_timestamp"] as const;
+
+/**
+ * The main job's PostgreSQL side, shared with `streamlab ingest --sink postgres`: events with an id,
+ * their user_events columns, into user_events deduplicated on event_id — one transaction and a
+ * ledger row per batch, so exactly once across restarts.
+ */
+export function writeUserEvents(frame: StreamFrame, connectionString: string, options: WriteStreamOptions & { signal?: AbortSignal }): Promise<StreamingQuery> {
+  const { signal, ...streamOptions } = options;
+  return frame
+    .where("event_id IS NOT NULL")
+    .select(...USER_EVENTS_COLUMNS)
+    .writeStream({ format: "postgres", options: { table: "user_events", keyColumns: ["event_id"], connectionString, signal } }, streamOptions);
 }
 
 export const paths = () => ({
@@ -54,15 +90,25 @@ export const paths = () => ({
   postgresCheckpoint: dataPath("checkpoints", "user_events"),
 });
 
-/** Milliseconds from each file's arrival (modification time) to the commit of the batch that read it. */
-function fileLatencies(progress: StreamingQueryProgress[], checkpoint: string): number[] {
-  const batches = new Map(describeCheckpoint(checkpoint).map((b) => [b.batchId, b]));
+/** Milliseconds from each file's arrival (modification time) to the end of the batch that read it, for the batches of this run. */
+function fileLatencies(committedAt: ReadonlyMap<number, number>, checkpoint: string): number[] {
   const out: number[] = [];
-  for (const p of progress) {
-    const committed = Date.parse(p.timestamp) + p.durationMs.triggerExecution;
-    for (const f of batches.get(p.batchId)?.sources[0]?.files ?? []) out.push(Math.max(0, committed - f.modificationTime));
+  // The checkpoint keeps every batch's files (offsets and source logs are never purged), so this covers the whole run.
+  for (const b of describeCheckpoint(checkpoint)) {
+    const committed = committedAt.get(b.batchId);
+    if (committed === undefined) continue; // a batch of an earlier run
+    for (const f of b.sources[0]?.files ?? []) out.push(Math.max(0, committed - f.modificationTime));
   }
   return out;
+}
+
+/** The bad records in a badRecordsPath folder: one JSON line each, in batch-NNNNNN.json files. */
+export function quarantinedLines(dir: string): number {
+  if (!fs.existsSync(dir)) return 0;
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".json") && !f.startsWith("."))
+    .reduce((n, f) => n + fs.readFileSync(path.join(dir, f), "utf8").split("\n").filter((l) => l.trim() !== "").length, 0);
 }
 
 export async function runMainJob(o: MainJobOptions = {}): Promise<MainJobSummary> {
@@ -106,15 +152,15 @@ export async function runMainJob(o: MainJobOptions = {}): Promise<MainJobSummary
       lateRatio: 0.05,
       lateLag: "20s",
     });
+    // The summary's figures: every batch of this run, however many (recentProgress keeps 100);
+    // registered before each query starts, so not even a first batch is missed.
+    const bronzeTotals = new ProgressTotals();
+    const postgresTotals = new ProgressTotals();
     const bronze = await readStream
-      .files(p.raw, { format: "csv", schema: EVENTS_SCHEMA, badRecordsPath: p.quarantine, useNotifications: true })
-      .writeStream({ format: "delta", path: p.bronze }, { queryName: "events_bronze", checkpointLocation: p.bronzeCheckpoint });
+      .files(p.raw, { format: "csv", schema: EVENTS_SCHEMA, badRecordsPath: p.quarantine, useNotifications: true, ...(o.maxFilesPerTrigger ? { maxFilesPerTrigger: o.maxFilesPerTrigger } : {}) })
+      .writeStream({ format: "delta", path: p.bronze }, { queryName: "events_bronze", checkpointLocation: p.bronzeCheckpoint, listeners: [bronzeTotals] });
     queries.push(bronze); // at once: if the next query cannot start, this one is still stopped below
-    const toPostgres = await readStream
-      .delta(p.bronze)
-      .where("event_id IS NOT NULL")
-      .select("event_id", "user_id", "event_type", "product_id", "price", "event_timestamp")
-      .writeStream({ format: "postgres", options: { table: "user_events", keyColumns: ["event_id"], connectionString, signal: abort.signal } }, { queryName: "user_events", checkpointLocation: p.postgresCheckpoint });
+    const toPostgres = await writeUserEvents(readStream.delta(p.bronze), connectionString, { queryName: "user_events", checkpointLocation: p.postgresCheckpoint, listeners: [postgresTotals], signal: abort.signal });
     queries.push(toPostgres);
     const started = Date.now();
     const tty = Boolean(process.stdout.isTTY) && !o.print;
@@ -181,19 +227,24 @@ export async function runMainJob(o: MainJobOptions = {}): Promise<MainJobSummary
     } finally {
       await closeClient(c);
     }
-    const bronzeProgress = [...bronze.recentProgress];
-    const lat = fileLatencies(bronzeProgress, p.bronzeCheckpoint);
+    const lat = fileLatencies(bronzeTotals.committedAt, p.bronzeCheckpoint);
+    const bronzeTable = DeltaTable.forPath(p.bronze);
     return {
       eventsGenerated: sim.stats.rows,
       malformedGenerated: sim.stats.malformed,
-      ingested: bronzeProgress.reduce((s, x) => s + x.numInputRows, 0),
-      quarantined: bronzeProgress.reduce((s, x) => s + Number(x.sources[0]!.metrics.numMalformedRecords ?? 0), 0),
-      duplicatesSkipped: toPostgres.recentProgress.reduce((s, x) => s + Number(x.sink.metrics.rowsSkipped ?? 0), 0),
-      insertedIntoPostgres: toPostgres.recentProgress.reduce((s, x) => s + Number(x.sink.metrics.rowsInserted ?? 0), 0),
-      deltaVersions: (await DeltaTable.forPath(p.bronze).snapshot()).version + 1,
+      bronzeBatches: bronzeTotals.batches,
+      postgresBatches: postgresTotals.batches,
+      ingested: bronzeTotals.outputRows,
+      quarantined: bronzeTotals.source("numMalformedRecords"),
+      duplicatesSkipped: postgresTotals.sink("rowsSkipped"),
+      insertedIntoPostgres: postgresTotals.sink("rowsInserted"),
+      bronzeRows: await bronzeTable.count(),
+      quarantineLines: quarantinedLines(p.quarantine),
+      deltaVersions: (await bronzeTable.snapshot()).version + 1,
       postgresRows,
       latencyP50Ms: quantile(lat, 0.5),
       latencyP95Ms: quantile(lat, 0.95),
+      latencyFiles: lat.length,
       connection: describeConnection(connectionString),
     };
   } finally {

@@ -4,6 +4,7 @@
  * data/pglite and served on a local port through pglite-socket, so the same `pg` code runs
  * against it and a user can connect with psql.
  */
+import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import pg from "pg";
@@ -126,6 +127,36 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
+/** The file in the PGlite folder naming the port its current holder serves it on. */
+const SERVED_FILE = ".served.json";
+
+/** The connection string of the process serving an embedded database folder now, if one does. */
+export function servedEmbeddedPostgres(dataDir = dataPath("pglite")): string | undefined {
+  try {
+    const s = JSON.parse(fs.readFileSync(path.join(path.resolve(dataDir), SERVED_FILE), "utf8")) as { connectionString: string; pid: number };
+    if (s.pid === process.pid) return s.connectionString;
+    process.kill(s.pid, 0); // throws when the process is gone (killed without stop())
+    return s.connectionString;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The database `streamlab sql` and `npm run db` talk to: DATABASE_URL when set; else the embedded
+ * PGlite under data/pglite — served by the process that holds it (a running `npm start` or
+ * `npm run db`), or started here (`embedded` is then set: stop it when done).
+ */
+export async function openDatabase(options: { dataDir?: string; port?: number } = {}): Promise<{ connectionString: string; embedded?: EmbeddedPostgres; source: string }> {
+  const url = connectionFromEnv();
+  if (url) return { connectionString: url, source: `DATABASE_URL (${describeConnection(url)})` };
+  const dataDir = path.resolve(options.dataDir ?? dataPath("pglite"));
+  const served = servedEmbeddedPostgres(dataDir);
+  if (served) return { connectionString: served, source: `the embedded PGlite in ${dataDir}, served by a running process` };
+  const embedded = await startEmbeddedPostgres({ dataDir, port: options.port });
+  return { connectionString: embedded.connectionString, embedded, source: `the embedded PGlite in ${dataDir}` };
+}
+
 async function freePort(preferred: number): Promise<number> {
   const tryPort = (p: number) =>
     new Promise<number>((resolve, reject) => {
@@ -166,12 +197,17 @@ export async function startEmbeddedPostgres(options: { dataDir?: string; port?: 
       const port = await freePort(options.port ?? 54329);
       const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1", maxConnections: 16 });
       await server.start();
+      const connectionString = `postgres://postgres@127.0.0.1:${port}/postgres`;
+      // Where this process serves the folder: `streamlab sql` run meanwhile connects here instead of failing on the lock.
+      const served = path.join(dataDir, SERVED_FILE);
+      fs.writeFileSync(served, JSON.stringify({ connectionString, pid: process.pid, since: new Date().toISOString() }));
       return {
-        connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`,
+        connectionString,
         port,
         dataDir,
         async stop() {
           try {
+            fs.rmSync(served, { force: true });
             await server.stop();
             await db.close();
           } finally {

@@ -77,3 +77,8 @@ export type FileSourceSettings = OptionsValues<typeof FILE_SOURCE_OPTIONS.defs>;
 export type FileFormat = FileSourceSettings["format"];
 export type ParseMode = FileSourceSettings["mode"];
 export type EvolutionMode = NonNullable<FileSourceSettings["schemaEvolutionMode"]>;
+
+/** Auto Loader's default: addNewColumns when the schema is inferred, none when it is given. */
+export function evolutionMode(settings: Pick<FileSourceSettings, "schema" | "schemaEvolutionMode">): EvolutionMode {
+  return settings.schemaEvolutionMode ?? (settings.schema ? "none" : "addNewColumns");
+}

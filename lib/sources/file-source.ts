@@ -13,7 +13,7 @@ import { type StructType } from "../delta/schema";
 import { parseDdl } from "../delta/ddl";
 import { dataPath } from "../util/paths";
 import { pipelinedCsv, readBatch, type ReadSettings } from "./file-reader";
-import { FILE_SOURCE_OPTIONS, type EvolutionMode, type FileSourceOptions, type FileSourceSettings } from "./file-source-options";
+import { FILE_SOURCE_OPTIONS, evolutionMode, type EvolutionMode, type FileSourceOptions, type FileSourceSettings } from "./file-source-options";
 import { applyHints, inferSchema } from "./schema-inference";
 import { SchemaLog } from "./schema-log";
 import { globToRegExp } from "../util/options";
@@ -59,7 +59,7 @@ export class FileStreamSource implements Source {
     }
     if (this.options.schema) this.declared = applyHints(typeof this.options.schema === "string" ? parseDdl(this.options.schema) : this.options.schema, this.options.schemaHints);
     else if (this.options.schemaHints) parseDdl(this.options.schemaHints); // validate now
-    this.evolution = this.options.schemaEvolutionMode ?? (this.declared ? "none" : "addNewColumns");
+    this.evolution = evolutionMode(this.options);
     const rescue = this.options.rescuedDataColumn ?? (!this.declared || this.evolution === "rescue" ? "_rescued_data" : undefined);
     this.rescuedDataColumn = rescue === "" ? undefined : rescue;
     if (this.rescuedDataColumn && this.declared?.fields.some((f) => f.name.toLowerCase() === this.rescuedDataColumn!.toLowerCase())) {

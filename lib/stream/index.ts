@@ -5,6 +5,7 @@ export { streams, StreamingQueryManager } from "./manager";
 export { parseTrigger, type Trigger, type TriggerSpec } from "./trigger";
 export type { StreamingQueryProgress, StreamingQueryStatus } from "./progress";
 export type { StreamingQueryListener } from "./listener";
+export { ProgressTotals } from "./progress-totals";
 export { Checkpoint, type RecordedBatch } from "./checkpoint";
 export type { TransformStep, TransformContext } from "./transform";
 export type { Source, SourceContext, OffsetRequest, BatchDescription } from "./source";

@@ -35,3 +35,61 @@ test("restarting the kernel rebuilds lib/ when a .ts file changed, and only then
   kernelStart(root);
   assert.equal(runs(), 2, "a changed file: rebuild");
 });
+
+const launcher = path.resolve(__dirname, "../../../scripts/kernel-launcher.js");
+
+/** A clone whose tslab records how it was started (in-process: argv, cwd, STREAMLAB_ROOT). */
+function fakeClone(dir: string): string {
+  fs.mkdirSync(path.join(dir, "node_modules", ".bin"), { recursive: true });
+  fs.mkdirSync(path.join(dir, "notebooks"), { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, "node_modules", ".bin", "tslab"),
+    `#!/usr/bin/env node\nrequire("fs").writeFileSync(${JSON.stringify(path.join(dir, "started.json"))}, JSON.stringify({ argv: process.argv.slice(2), cwd: process.cwd(), root: process.env.STREAMLAB_ROOT }));\n`,
+  );
+  return dir;
+}
+
+/** What Jupyter does: run the kernelspec's argv in the notebook's folder. */
+function startKernel(kernelDir: string, cwd: string) {
+  return spawnSync(process.execPath, [path.join(kernelDir, "launch.js"), "/tmp/kernel-1.json"], { cwd, encoding: "utf8" });
+}
+
+test("the kernel starts the tslab of the clone the notebook is in, and outlives any one clone", (t) => {
+  const base = tmpDir(t);
+  // The kernelspec folder holds its own copy of the launcher, as scripts/setup.js installs it.
+  const kernelDir = path.join(base, "kernels", "streamlab");
+  fs.mkdirSync(kernelDir, { recursive: true });
+  fs.copyFileSync(launcher, path.join(kernelDir, "launch.js"));
+  const a = fakeClone(path.join(base, "a"));
+  const b = fakeClone(path.join(base, "b"));
+  fs.mkdirSync(path.join(b, "notebooks", "deeper"));
+
+  let r = startKernel(kernelDir, path.join(a, "notebooks"));
+  assert.equal(r.status, 0, r.stderr);
+  const started = JSON.parse(fs.readFileSync(path.join(a, "started.json"), "utf8"));
+  assert.deepEqual(started.argv, ["kernel", "--config-path", "/tmp/kernel-1.json"]);
+  assert.equal(started.root, a);
+  assert.equal(fs.realpathSync(started.cwd), fs.realpathSync(path.join(a, "notebooks")));
+
+  fs.rmSync(a, { recursive: true, force: true });
+  r = startKernel(kernelDir, path.join(b, "notebooks", "deeper"));
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(b, "started.json"), "utf8")).root, b, "clone a is gone; clone b's notebooks still start");
+});
+
+test("a notebook outside any clone gets a clear message instead of a kernel", (t) => {
+  const base = tmpDir(t);
+  fs.copyFileSync(launcher, path.join(base, "launch.js"));
+  fs.mkdirSync(path.join(base, "loose"));
+  const r = startKernel(base, path.join(base, "loose"));
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /KERNEL_PROJECT_NOT_FOUND: no node_modules\/\.bin\/tslab in .*loose or any folder above it/);
+  assert.match(r.stderr, /npm ci/);
+});
+
+test("the registered kernelspec names no clone: node runs the launcher in the kernelspec's folder", () => {
+  const { kernelSpec } = require(path.resolve(__dirname, "../../../scripts/setup.js")) as { kernelSpec(l: string): { argv: string[]; env?: unknown } };
+  const spec = kernelSpec("/k/streamlab/launch.js");
+  assert.deepEqual(spec.argv, [process.execPath, "/k/streamlab/launch.js", "{connection_file}"]);
+  assert.ok(!JSON.stringify(spec).includes(path.resolve(__dirname, "../../..")), "no path into this clone");
+});
