@@ -7,6 +7,7 @@ import { registerDelta } from "./delta";
 import { registerCheckpoint } from "./checkpoint";
 import { registerIngest } from "./ingest";
 import { registerUsers } from "./users";
+import { registerSimulate } from "./simulate";
 
 export function program(): Command {
   const p = new Command("streamlab").description("Streamlab: streaming ingestion, Auto Loader and Delta Lake in Node.js").showHelpAfterError();
@@ -15,6 +16,7 @@ export function program(): Command {
   registerCheckpoint(p);
   registerIngest(p);
   registerUsers(p);
+  registerSimulate(p);
   return p;
 }
 
