@@ -32,3 +32,4 @@ export * as viz from "./viz/index";
 export * as delta from "./delta/index";
 export * as stream from "./stream/index";
 export * as postgres from "./api/postgres";
+export * as medallion from "./pipeline/medallion/index";

@@ -8,6 +8,7 @@ import { registerCheckpoint } from "./checkpoint";
 import { registerIngest } from "./ingest";
 import { registerUsers } from "./users";
 import { registerSimulate } from "./simulate";
+import { registerMedallion } from "./medallion";
 
 export function program(): Command {
   const p = new Command("streamlab").description("Streamlab: streaming ingestion, Auto Loader and Delta Lake in Node.js").showHelpAfterError();
@@ -17,6 +18,7 @@ export function program(): Command {
   registerIngest(p);
   registerUsers(p);
   registerSimulate(p);
+  registerMedallion(p);
   return p;
 }
 
