@@ -25,9 +25,9 @@ export interface DailyOptions {
   rows?: number;
   /** Same seed, same options: byte-identical files. Default 42. */
   seed?: number;
-  /** Share of rows that repeat an earlier event (same event_id and values), from any earlier file or this one. Default 0. */
+  /** Share of rows that repeat an earlier on-time, valid event (same event_id and values), from any earlier day or this one. Default 0. */
   duplicateRatio?: number;
-  /** Share of rows (from the second day on) whose event time belongs to an earlier day. Default 0. */
+  /** Share of rows (from the second day on) whose event time belongs to an earlier day (one to three days back, never before start). Default 0. */
   lateRatio?: number;
   /** Share of lines written malformed (fields missing or extra). Default 0. */
   malformedRatio?: number;
@@ -91,8 +91,6 @@ export function writeDailyFiles(o: DailyOptions): DailyFile[] {
     let duplicates = 0;
     let lateCount = 0;
     let badValues = 0;
-    // How many days back a late event may belong to: up to three, never before the first day.
-    const daysBack = lateDayMs !== undefined ? (lateDayMs < dayMs ? Math.round((dayMs - lateDayMs) / DAY_MS) : 0) : Math.min(3, d);
     for (let i = 0; i < rows; i++) {
       if (history.length > 0 && f.number.float() < dup) {
         fileRows.push({ ...f.helpers.arrayElement(history) });
@@ -100,15 +98,20 @@ export function writeDailyFiles(o: DailyOptions): DailyFile[] {
         continue;
       }
       let t = dayMs + Math.floor(((i + f.number.float()) / rows) * DAY_MS);
-      if (daysBack > 0 && f.number.float() < late) {
-        t -= (lateDayMs !== undefined ? daysBack : f.number.int({ min: 1, max: daysBack })) * DAY_MS;
+      // Both draws are made for every row, whatever the options, so lateDay changes only the late rows' times.
+      const lateDraw = f.number.float();
+      const backDraw = f.number.int({ min: 1, max: 3 });
+      const back = lateDayMs !== undefined ? Math.max(0, Math.round((dayMs - lateDayMs) / DAY_MS)) : Math.min(backDraw, d);
+      const isLate = back > 0 && lateDraw < late;
+      if (isLate) {
+        t -= back * DAY_MS;
         lateCount++;
       }
       const row = gen.next({ time: new Date(t), timeZone: "UTC" });
       if (f.number.float() < bad) {
         breakValue(row, f.number.int({ min: 0, max: 4 }));
         badValues++;
-      } else history.push(row);
+      } else if (!isLate) history.push(row); // duplicates repeat on-time, valid events
       fileRows.push(row);
     }
     const rendered = render("csv", gen.columns, fileRows, malformed, f);
