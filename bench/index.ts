@@ -4,8 +4,9 @@ import { deltaWrite } from "./delta-write";
 import { streamBench } from "./stream";
 import { postgresBench } from "./postgres";
 import { stateBench } from "./state";
+import { medallionBench } from "./medallion";
 
-const BENCHES: Record<string, () => Promise<void>> = { "delta-open": deltaOpen, "delta-write": deltaWrite, stream: streamBench, postgres: postgresBench, state: stateBench };
+const BENCHES: Record<string, () => Promise<void>> = { "delta-open": deltaOpen, "delta-write": deltaWrite, stream: streamBench, postgres: postgresBench, state: stateBench, medallion: medallionBench };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
