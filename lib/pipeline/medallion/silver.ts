@@ -16,6 +16,7 @@
  */
 import { planScan, FILE_COLUMN, ROW_COLUMN } from "../../delta/scan";
 import { DeltaTable } from "../../delta/table";
+import type { MergeResult } from "../../delta/operations/merge";
 import { sqlString, type Duck } from "../../duck";
 import { StreamlabError, isStreamlabError } from "../../errors";
 import { faultPoint } from "../../util/fault";
@@ -124,11 +125,14 @@ export async function runSilver(p: MedallionPaths, duck: Duck, runId: string, ac
     // Only what changes silver: new events, and newer versions of known ones with other values.
     const target = await DeltaTable.forPath(p.silver, duck).scan({ version: silver.version });
     scans.push(target);
-    await duck.run(`CREATE TEMP TABLE ${changes} AS SELECT s.* FROM ${typed} s LEFT JOIN (${target.sql}) t ON t.event_id = s.event_id WHERE t.event_id IS NULL OR (${NEWER} AND ${DIFFERS})`);
-    const r = await mergeIntoSilver(p.silver, duck, changes, { appId, version: to });
+    await duck.run(`CREATE TEMP TABLE ${changes} AS SELECT s.*, t.event_id IS NOT NULL AS _matched FROM ${typed} s LEFT JOIN (${target.sql}) t ON t.event_id = s.event_id WHERE t.event_id IS NULL OR (${NEWER} AND ${DIFFERS})`);
+    const matched = Number(await duck.value(`SELECT count(*) FROM ${changes} WHERE _matched`));
+    // No known event_id among the changes: the MERGE would only insert, so the rows are appended (the
+    // same commit, without reading the target again). Runs hold the base folder's lock: no other writer adds keys meanwhile.
+    const r = matched > 0 ? await mergeIntoSilver(p.silver, duck, changes, { appId, version: to }) : await insertIntoSilver(p.silver, duck, changes, { appId, version: to });
     if (r.version === null && !r.skipped) {
       // Nothing to change (duplicates, older versions): commit the txn alone, so these bronze versions count as processed.
-      const w = await DeltaTable.forPath(p.silver, duck).write(`SELECT * FROM ${changes} WHERE false`, { mode: "append", allowEmpty: true, txnAppId: appId, txnVersion: to, operation: "MERGE", operationParameters: { predicate: JSON.stringify(["t.event_id = s.event_id"]), note: "no row changed" } });
+      const w = await DeltaTable.forPath(p.silver, duck).write(`SELECT ${SILVER_COLUMNS.join(", ")} FROM ${changes} WHERE false`, { mode: "append", allowEmpty: true, txnAppId: appId, txnVersion: to, operation: "MERGE", operationParameters: { predicate: JSON.stringify(["t.event_id = s.event_id"]), note: "no row changed" } });
       result.targetVersion = w.skipped ? null : w.version;
     } else result.targetVersion = r.skipped ? null : r.version;
     result.numOutputRows = r.numTargetRowsInserted + r.numTargetRowsUpdated;
@@ -158,4 +162,20 @@ export async function mergeIntoSilver(silverPath: string, duck: Duck, source: st
     txnAppId: txn.appId,
     txnVersion: txn.version,
   });
+}
+
+/** The MERGE of a source whose keys are all new: an append in one commit carrying the same txn. */
+async function insertIntoSilver(silverPath: string, duck: Duck, source: string, txn: { appId: string; version: number }): Promise<MergeResult> {
+  const n = Number(await duck.value(`SELECT count(*) FROM ${source}`));
+  const none = { version: null, numSourceRows: n, numTargetRowsInserted: 0, numTargetRowsUpdated: 0, numTargetRowsDeleted: 0, numTargetRowsCopied: 0, numTargetFilesRemoved: 0, numTargetFilesAdded: 0 };
+  if (n === 0) return none;
+  const w = await DeltaTable.forPath(silverPath, duck).write(`SELECT ${SILVER_COLUMNS.join(", ")} FROM ${source}`, {
+    mode: "append",
+    txnAppId: txn.appId,
+    txnVersion: txn.version,
+    operation: "MERGE",
+    operationParameters: { predicate: JSON.stringify(["t.event_id = s.event_id"]), notMatchedPredicates: JSON.stringify([{ actionType: "insert" }]), note: "no source key in the target: inserts only" },
+  });
+  if (w.skipped) return { ...none, version: w.version, skipped: true };
+  return { ...none, version: w.version, numTargetRowsInserted: w.numOutputRows, numTargetFilesAdded: w.numFiles };
 }
