@@ -62,6 +62,11 @@ test("a run SIGKILLed at each step and rerun equals an uninterrupted run", async
   t.after(() => duck.close());
   const files = path.join(dir, "files");
   const days = writeDailyFiles({ dir: files, start: "2025-01-01", days: 3, rows: 150, duplicateRatio: 0.05, lateRatio: 0.05, malformedRatio: 0.02, badValueRatio: 0.05 });
+  // Newer versions of two day-1 events, with other prices, so the second run's silver commit is a MERGE that updates.
+  const day1 = fs.readFileSync(days[0]!.path, "utf8").trimEnd().split("\n");
+  const updated = day1.slice(1).filter((l) => /^[0-9a-f-]{36},u_\d+,(view|add_to_cart|purchase),p_\d+,\d+(\.\d+)?,2025-01-01T/.test(l)).slice(0, 2);
+  assert.equal(updated.length, 2);
+  const updates = [day1[0], ...updated.map((l) => l.replace(/,[^,]+,(2025-01-01)T\d\d/, ",1.23,$1T23"))].join("\n") + "\n";
   /** Its own landing folder and base: run 1 over days 1–2, then run 2 over day 3 (killed at `crashAt`, then rerun). */
   const scenario = (name: string, crashAt?: string) => {
     const raw = path.join(dir, name, "raw");
@@ -72,12 +77,14 @@ test("a run SIGKILLed at each step and rerun equals an uninterrupted run", async
     land(days[1]!);
     assert.equal(runPipeline(raw, base).status, 0);
     land(days[2]!);
+    fs.writeFileSync(path.join(raw, "events_2025-01-03_updates.csv"), updates);
     return { raw, base, second: runPipeline(raw, base, crashAt) };
   };
   const reference = scenario("reference");
   assert.equal(reference.second.status, 0, reference.second.stderr);
   const expected = await contents(duck, reference.base);
   assert.deepEqual(expected.versions, [2, 2, 2, 2], "the second run made one version of each table");
+  assert.equal(DeltaTable.forPath(medallionPaths(reference.base).silver, duck).changes(2, 2)[0]!.operationMetrics.numTargetRowsUpdated, "2", "the second run's silver commit is a MERGE that updates 2 rows");
 
   for (const point of POINTS) {
     const { raw, base, second: crashed } = scenario(point.replace(/[^a-z0-9]+/gi, "_"), point);
