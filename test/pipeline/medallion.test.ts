@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { Duck } from "../../lib/duck";
 import { DeltaTable } from "../../lib/delta/table";
 import { writeDailyFiles } from "../../lib/sim/daily";
-import { run, replayQuarantine, medallionPaths, goldSql, type MedallionRunOptions } from "../../lib/pipeline/medallion/index";
+import { run, replayQuarantine, rebuildRunLog, medallionPaths, goldSql, type MedallionRunOptions } from "../../lib/pipeline/medallion/index";
 import { mergeIntoSilver } from "../../lib/pipeline/medallion/silver";
 import { expectCode, tmpDir } from "../helpers/tmp";
 
@@ -229,4 +229,24 @@ test("full refresh of gold rebuilds it from silver; the CLI prints one line per 
   const missing = spawnSync(process.execPath, [cliPath, "medallion", "run", "--raw", path.join(base, "nope"), "--base", base], { encoding: "utf8" });
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /PATH_NOT_FOUND.*simulate --daily/);
+});
+
+test("the run log can be rebuilt from the targets' commits", async (t) => {
+  const { duck, raw, p, go } = await setup(t);
+  const opts = { dir: raw, start: "2025-01-01", rows: 200, duplicateRatio: 0.05, lateRatio: 0.05, malformedRatio: 0.02, badValueRatio: 0.05 };
+  writeDailyFiles({ ...opts, days: 2 });
+  await go();
+  await go(); // no change: no commit, so no rebuilt row
+  writeDailyFiles({ ...opts, days: 3, skipExisting: true });
+  fs.writeFileSync(path.join(raw, "events_2025-01-03_fix.csv"), `${HEADER}\n` + fs.readFileSync(path.join(raw, "events_2025-01-01.csv"), "utf8").split("\n").slice(1, 4).map((l) => l.replace(/T\d\d:/, "T23:")).join("\n") + "\n");
+  await go();
+  const cols = "run_id, flow_name, status, epoch_ms(started_at)::DOUBLE AS started_at, source_range, target_version::INT AS target_version, num_input_rows::INT AS num_input_rows, num_output_rows::INT AS num_output_rows, num_upserted_rows::INT AS num_upserted_rows, num_deleted_rows::INT AS num_deleted_rows, dropped_records::INT AS dropped_records, expectations";
+  const logged = await rows(duck, `SELECT ${cols} FROM (${await view(duck, p.runs)}) WHERE target_version IS NOT NULL ORDER BY started_at, run_id`);
+  const rebuilt = rebuildRunLog(p.base).map((r) => ({
+    run_id: r.runId, flow_name: r.layer, status: r.status, started_at: r.startedAt.getTime(), source_range: r.sourceRange ? JSON.stringify(r.sourceRange) : null, target_version: r.targetVersion,
+    num_input_rows: r.numInputRows, num_output_rows: r.numOutputRows, num_upserted_rows: r.numUpsertedRows, num_deleted_rows: r.numDeletedRows, dropped_records: r.droppedRecords, expectations: JSON.stringify(r.expectations),
+  }));
+  assert.equal(logged.length, 6, "two runs committed in all three layers");
+  assert.ok(rebuilt.some((r) => r.flow_name === "silver" && r.num_upserted_rows === 3), "the second committing run updated three events");
+  assert.deepEqual(rebuilt, logged);
 });

@@ -32,6 +32,8 @@ export interface MergeOptions {
   /** Idempotent MERGE: skipped when this appId already committed this txnVersion or a later one; the commit records it. */
   txnAppId?: string;
   txnVersion?: number;
+  /** Recorded as commitInfo.userMetadata. */
+  userMetadata?: string;
 }
 
 export interface MergeResult {
@@ -122,6 +124,7 @@ export async function merge(snapshot: Snapshot, duck: Duck, options: MergeOption
         operationParameters: { predicate: JSON.stringify([options.on]), clauses: JSON.stringify(clauses.map((c) => `${c.when} ${c.then}${c.condition ? ` and ${c.condition}` : ""}`)) },
         txnAppId: options.txnAppId,
         txnVersion: options.txnVersion,
+        userMetadata: options.userMetadata,
       },
       {
         // MERGE reads the whole target: any row may match the source.

@@ -11,7 +11,7 @@ import { DeltaTable } from "../../delta/table";
 import type { Duck } from "../../duck";
 import type { StreamingQueryProgress } from "../../stream/progress";
 import { BRONZE_DATA_SCHEMA, BRONZE_SCHEMA, type MedallionPaths } from "./layout";
-import type { LayerResult } from "./run-log";
+import { commitNote, type LayerResult } from "./run-log";
 
 /** Only the daily files: anything else in the landing folder is not bronze's. */
 export const DAILY_FILE_GLOB = "events_*.csv";
@@ -27,7 +27,7 @@ export async function runBronze(raw: string, p: MedallionPaths, duck: Duck, runI
       label: "bronze columns (_source_file, _ingested_at, _batch_id)",
       apply: (input, ctx) => `SELECT * EXCLUDE (_metadata), _metadata.file_path AS _source_file, now() AS _ingested_at, ${ctx.batchId}::BIGINT AS _batch_id FROM (${input})`,
     })
-    .writeStream({ format: "delta", path: p.bronze }, { checkpointLocation: p.bronzeCheckpoint, queryName: "medallion_bronze", trigger: "availableNow", duck, listeners: [{ onQueryProgress: (e) => progress.push(e.progress) }] });
+    .writeStream({ format: "delta", path: p.bronze, options: { userMetadata: commitNote({ runId, layer: "bronze", startedAt }) } }, { checkpointLocation: p.bronzeCheckpoint, queryName: "medallion_bronze", trigger: "availableNow", duck, listeners: [{ onQueryProgress: (e) => progress.push(e.progress) }] });
   await q.awaitTermination();
   const after = (await DeltaTable.forPath(p.bronze, duck).snapshot()).version;
   const batches = new Set(progress.map((x) => x.batchId));

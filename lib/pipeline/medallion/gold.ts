@@ -12,7 +12,7 @@ import { DeltaTable } from "../../delta/table";
 import { sqlString, type Duck } from "../../duck";
 import { StreamlabError } from "../../errors";
 import { GOLD_SCHEMA, goldAppId, type MedallionPaths } from "./layout";
-import type { LayerResult } from "./run-log";
+import { commitNote, type LayerResult } from "./run-log";
 
 /** The aggregate over silver rows `from` (a relation): gold's rows. */
 export function goldSql(from: string): string {
@@ -51,11 +51,13 @@ export async function runGold(p: MedallionPaths, duck: Duck, runId: string, chec
         const inDates = dates ? `event_date IN (${dates.map((d) => `DATE ${sqlString(d)}`).join(", ")})` : undefined;
         const rows = goldSql(`SELECT * FROM (${silverScan.sql})${inDates ? ` WHERE ${inDates}` : ""}`);
         result.numInputRows = Number(await duck.value(`SELECT count(*) FROM (${silverScan.sql})${inDates ? ` WHERE ${inDates}` : ""}`));
-        const w = await gold.write(`${rows} ORDER BY event_date, event_type`, { mode: "overwrite", ...(inDates ? { replaceWhere: inDates } : {}), txnAppId: appId, txnVersion: silver.version });
+        // The rows the replaced partitions hold before.
+        result.numDeletedRows = await gold.count({ version: goldSnap.version, ...(inDates ? { filter: inDates } : {}) });
+        const userMetadata = commitNote({ runId, layer: "gold", startedAt, sourceRange: result.sourceRange, numInputRows: result.numInputRows, numDeletedRows: result.numDeletedRows });
+        const w = await gold.write(`${rows} ORDER BY event_date, event_type`, { mode: "overwrite", ...(inDates ? { replaceWhere: inDates } : {}), txnAppId: appId, txnVersion: silver.version, userMetadata });
         result.targetVersion = w.skipped ? null : w.version;
         result.numOutputRows = w.numOutputRows;
-        // The rows the replaced partitions held before.
-        result.numDeletedRows = w.skipped ? 0 : await gold.count({ version: goldSnap.version, ...(inDates ? { filter: inDates } : {}) });
+        if (w.skipped) result.numDeletedRows = 0;
       }
     }
     if (checkInvariant) await checkGold(gold, silverScan.sql, duck);

@@ -17,11 +17,17 @@ import { runGold } from "./gold";
 import { LAYERS, medallionPaths, quarantineAppId, type Layer, type MedallionPaths } from "./layout";
 import { appendRunLog, describeLayer, type LayerResult } from "./run-log";
 import { runSilver } from "./silver";
+import { rebuildRunLog as rebuildFromCommits } from "./rebuild";
 
 export { EXPECTATIONS, DEFAULT_ACTIONS, parseActions, type ContractActions, type ExpectationAction, type ExpectationMetrics } from "./expectations";
 export { LAYERS, medallionPaths, BRONZE_SCHEMA, SILVER_SCHEMA, GOLD_SCHEMA, QUARANTINE_SCHEMA, RUNS_SCHEMA, type Layer, type MedallionPaths } from "./layout";
 export { describeLayer, type LayerResult } from "./run-log";
 export { goldSql } from "./gold";
+
+/** The run log's rows for the layers that committed, rebuilt from the tables' own commits (see rebuild.ts). */
+export function rebuildRunLog(base?: string): LayerResult[] {
+  return rebuildFromCommits(medallionPaths(base ?? dataPath("medallion")));
+}
 
 export interface MedallionRunOptions {
   /** The landing folder of the daily files (events_YYYY-MM-DD.csv). Default data/raw/daily. */

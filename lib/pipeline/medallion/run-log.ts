@@ -64,3 +64,27 @@ export async function appendRunLog(runsPath: string, r: LayerResult, duck: Duck)
   ];
   await DeltaTable.forPath(runsPath, duck).write(`SELECT ${row.join(", ")}`, { mode: "append", operation: "RUN LOG" });
 }
+
+/**
+ * What a layer's commit records about its run (commitInfo.userMetadata), so the run log can be
+ * rebuilt from the targets' own commits: the run, when it started, what it read, the contract's metrics.
+ */
+export interface CommitNote {
+  medallion: { runId: string; layer: Layer; startedAt: string; sourceRange?: LayerResult["sourceRange"]; numInputRows?: number; droppedRecords?: number; numDeletedRows?: number; expectations?: ExpectationMetrics[] };
+}
+
+export function commitNote(r: Pick<LayerResult, "runId" | "layer" | "startedAt"> & Partial<Pick<LayerResult, "sourceRange" | "numInputRows" | "droppedRecords" | "numDeletedRows" | "expectations">>): string {
+  const { runId, layer, startedAt, ...rest } = r;
+  return JSON.stringify({ medallion: { runId, layer, startedAt: startedAt.toISOString(), ...rest } } satisfies CommitNote);
+}
+
+/** The note of a commit, if it is one of the pipeline's. */
+export function readCommitNote(userMetadata: string | undefined | null): CommitNote["medallion"] | undefined {
+  if (!userMetadata) return undefined;
+  try {
+    const n = JSON.parse(userMetadata) as Partial<CommitNote>;
+    return n && typeof n.medallion === "object" && typeof n.medallion.runId === "string" ? n.medallion : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -22,7 +22,7 @@ import { StreamlabError, isStreamlabError } from "../../errors";
 import { faultPoint } from "../../util/fault";
 import { EXPECTATIONS, PRICE_SQL, TIMESTAMP_SQL, DATE_SQL, type ContractActions, type ExpectationMetrics } from "./expectations";
 import { EVENT_COLUMNS, QUARANTINE_SCHEMA, SILVER_SCHEMA, quarantineAppId, silverAppId, type MedallionPaths } from "./layout";
-import type { LayerResult } from "./run-log";
+import { commitNote, type LayerResult } from "./run-log";
 
 /** Silver's columns, in order: what the MERGE source provides. */
 const SILVER_COLUMNS = ["event_id", "user_id", "event_type", "product_id", "price", "event_timestamp", "event_date", "_source_file", "_bronze_version", "_processed_at", "_run_id"];
@@ -126,13 +126,14 @@ export async function runSilver(p: MedallionPaths, duck: Duck, runId: string, ac
     const target = await DeltaTable.forPath(p.silver, duck).scan({ version: silver.version });
     scans.push(target);
     await duck.run(`CREATE TEMP TABLE ${changes} AS SELECT s.*, t.event_id IS NOT NULL AS _matched FROM ${typed} s LEFT JOIN (${target.sql}) t ON t.event_id = s.event_id WHERE t.event_id IS NULL OR (${NEWER} AND ${DIFFERS})`);
+    const note = commitNote({ runId, layer: "silver", startedAt, sourceRange: result.sourceRange, numInputRows: result.numInputRows, droppedRecords: result.droppedRecords, expectations: result.expectations });
     const matched = Number(await duck.value(`SELECT count(*) FROM ${changes} WHERE _matched`));
     // No known event_id among the changes: the MERGE would only insert, so the rows are appended (the
     // same commit, without reading the target again). Runs hold the base folder's lock: no other writer adds keys meanwhile.
-    const r = matched > 0 ? await mergeIntoSilver(p.silver, duck, changes, { appId, version: to }) : await insertIntoSilver(p.silver, duck, changes, { appId, version: to });
+    const r = matched > 0 ? await mergeIntoSilver(p.silver, duck, changes, { appId, version: to }, note) : await insertIntoSilver(p.silver, duck, changes, { appId, version: to }, note);
     if (r.version === null && !r.skipped) {
       // Nothing to change (duplicates, older versions): commit the txn alone, so these bronze versions count as processed.
-      const w = await DeltaTable.forPath(p.silver, duck).write(`SELECT ${SILVER_COLUMNS.join(", ")} FROM ${changes} WHERE false`, { mode: "append", allowEmpty: true, txnAppId: appId, txnVersion: to, operation: "MERGE", operationParameters: { predicate: JSON.stringify(["t.event_id = s.event_id"]), note: "no row changed" } });
+      const w = await DeltaTable.forPath(p.silver, duck).write(`SELECT ${SILVER_COLUMNS.join(", ")} FROM ${changes} WHERE false`, { mode: "append", allowEmpty: true, txnAppId: appId, txnVersion: to, operation: "MERGE", operationParameters: { predicate: JSON.stringify(["t.event_id = s.event_id"]), note: "no row changed" }, userMetadata: note });
       result.targetVersion = w.skipped ? null : w.version;
     } else result.targetVersion = r.skipped ? null : r.version;
     result.numOutputRows = r.numTargetRowsInserted + r.numTargetRowsUpdated;
@@ -151,7 +152,7 @@ export async function runSilver(p: MedallionPaths, duck: Duck, runId: string, ac
  * sequence guard), insert when new; one commit carrying txn {appId, version}. A source with an
  * event_id twice is MERGE's multiple-match error, naming the key, and nothing is committed.
  */
-export async function mergeIntoSilver(silverPath: string, duck: Duck, source: string, txn: { appId: string; version: number }) {
+export async function mergeIntoSilver(silverPath: string, duck: Duck, source: string, txn: { appId: string; version: number }, userMetadata?: string) {
   return DeltaTable.forPath(silverPath, duck).merge({
     source: `SELECT ${SILVER_COLUMNS.join(", ")} FROM ${source}`,
     on: "t.event_id = s.event_id",
@@ -161,11 +162,12 @@ export async function mergeIntoSilver(silverPath: string, duck: Duck, source: st
     ],
     txnAppId: txn.appId,
     txnVersion: txn.version,
+    userMetadata,
   });
 }
 
 /** The MERGE of a source whose keys are all new: an append in one commit carrying the same txn. */
-async function insertIntoSilver(silverPath: string, duck: Duck, source: string, txn: { appId: string; version: number }): Promise<MergeResult> {
+async function insertIntoSilver(silverPath: string, duck: Duck, source: string, txn: { appId: string; version: number }, userMetadata: string): Promise<MergeResult> {
   const n = Number(await duck.value(`SELECT count(*) FROM ${source}`));
   const none = { version: null, numSourceRows: n, numTargetRowsInserted: 0, numTargetRowsUpdated: 0, numTargetRowsDeleted: 0, numTargetRowsCopied: 0, numTargetFilesRemoved: 0, numTargetFilesAdded: 0 };
   if (n === 0) return none;
@@ -174,6 +176,7 @@ async function insertIntoSilver(silverPath: string, duck: Duck, source: string, 
     txnAppId: txn.appId,
     txnVersion: txn.version,
     operation: "MERGE",
+    userMetadata,
     operationParameters: { predicate: JSON.stringify(["t.event_id = s.event_id"]), notMatchedPredicates: JSON.stringify([{ actionType: "insert" }]), note: "no source key in the target: inserts only" },
   });
   if (w.skipped) return { ...none, version: w.version, skipped: true };
