@@ -4,7 +4,6 @@
  * when the command runs.
  */
 import type { Command } from "commander";
-import { StreamlabError } from "../errors";
 import type * as Medallion from "../pipeline/medallion/index";
 
 interface RunFlags {
@@ -21,17 +20,13 @@ export function registerMedallion(p: Command): void {
     .description("run the layers: bronze ingests new files, silver merges new bronze rows under its contract, gold recomputes the changed dates")
     .option("--raw <dir>", "the landing folder of events_YYYY-MM-DD.csv files (default data/raw/daily)")
     .option("--base <dir>", "where the tables live (default data/medallion)")
-    .option("--layer <layer>", "bronze | silver | gold | all", "all")
+    .option("--layer <layer>", "bronze | silver | gold | all (or a list: silver,gold)", "all")
     .option("--full-refresh", "rebuild the chosen layers from scratch")
     .option("--expect <rule=action,...>", "silver's expectation actions (warn | drop | fail), e.g. valid_price=fail; every rule drops by default")
     .action(async (o: RunFlags) => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on use: DuckDB and the Delta writer only when the command runs
       const medallion = require("../pipeline/medallion/index") as typeof Medallion;
-      const layers = o.layer === "all" ? "all" : (o.layer as "bronze" | "silver" | "gold");
-      if (layers !== "all" && !medallion.LAYERS.includes(layers)) {
-        throw new StreamlabError("INVALID_OPTION", `--layer must be bronze, silver, gold or all, got "${o.layer}".`);
-      }
-      const r = await medallion.run({ raw: o.raw, base: o.base, layers, fullRefresh: o.fullRefresh, expectations: o.expect ? medallion.parseActions(o.expect) : undefined, print: (l: string) => console.log(l) });
+      const r = await medallion.run({ raw: o.raw, base: o.base, layers: o.layer.split(",") as Medallion.Layer[], fullRefresh: o.fullRefresh, expectations: o.expect ? medallion.parseActions(o.expect) : undefined, print: (l: string) => console.log(l) });
       console.log(`run ${r.runId} done (tables under ${r.paths.base}; run log ${r.paths.runs})`);
     });
 }

@@ -177,6 +177,8 @@ test("the contract: drop quarantines with the failed rules, warn keeps, fail sto
   await go();
   await expectCode(() => go({ expectations: { valid_price: "warn" } }), "INVALID_OPTION");
   await expectCode(() => go({ expectations: { no_such_rule: "drop" } as never }), "INVALID_OPTION");
+  const typo = await expectCode(() => go({ layer: "gold" } as never), "INVALID_OPTION");
+  assert.match(typo.message, /Unknown medallion\.run option "layer".*layers/);
 
   // Fix and replay: the price of bad3 and bad4 set, replayed through bronze into silver.
   const rp = await replayQuarantine({ base: p.base, duck, where: "event_id IN ('bad3', 'bad4')", fix: { price: "'3.50'" } });
@@ -225,7 +227,7 @@ test("full refresh of gold rebuilds it from silver; the CLI prints one line per 
   assert.match(ok.stdout, /^gold {3}version \d+/m);
   const bad = cli("--layer", "platinum");
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /INVALID_OPTION.*--layer/);
+  assert.match(bad.stderr, /INVALID_OPTION.*unknown layer "platinum".*Use bronze, silver, gold or "all"/);
   const missing = spawnSync(process.execPath, [cliPath, "medallion", "run", "--raw", path.join(base, "nope"), "--base", base], { encoding: "utf8" });
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /PATH_NOT_FOUND.*simulate --daily/);

@@ -12,9 +12,9 @@ import { faultPoint } from "../../util/fault";
 import { dataPath } from "../../util/paths";
 import { acquireLock } from "../../util/process-lock";
 import { runBronze } from "./bronze";
-import { contractActions, type ContractActions } from "./expectations";
 import { runGold } from "./gold";
-import { LAYERS, medallionPaths, quarantineAppId, type Layer, type MedallionPaths } from "./layout";
+import { medallionPaths, quarantineAppId, type Layer, type MedallionPaths } from "./layout";
+import { MEDALLION_OPTIONS, type MedallionRunOptions } from "./options";
 import { appendRunLog, describeLayer, type LayerResult } from "./run-log";
 import { runSilver } from "./silver";
 import { rebuildRunLog as rebuildFromCommits } from "./rebuild";
@@ -22,6 +22,7 @@ import { rebuildRunLog as rebuildFromCommits } from "./rebuild";
 export { EXPECTATIONS, DEFAULT_ACTIONS, parseActions, type ContractActions, type ExpectationAction, type ExpectationMetrics } from "./expectations";
 export { LAYERS, medallionPaths, BRONZE_SCHEMA, SILVER_SCHEMA, GOLD_SCHEMA, QUARANTINE_SCHEMA, RUNS_SCHEMA, type Layer, type MedallionPaths } from "./layout";
 export { describeLayer, type LayerResult } from "./run-log";
+export { MEDALLION_OPTIONS, type MedallionRunOptions } from "./options";
 export { goldSql } from "./gold";
 
 /** The run log's rows for the layers that committed, rebuilt from the tables' own commits (see rebuild.ts). */
@@ -29,37 +30,10 @@ export function rebuildRunLog(base?: string): LayerResult[] {
   return rebuildFromCommits(medallionPaths(base ?? dataPath("medallion")));
 }
 
-export interface MedallionRunOptions {
-  /** The landing folder of the daily files (events_YYYY-MM-DD.csv). Default data/raw/daily. */
-  raw?: string;
-  /** Where the tables live. Default data/medallion. */
-  base?: string;
-  /** Which layers to run, in pipeline order. Default all three. */
-  layers?: Layer | Layer[] | "all";
-  /** Rebuild the chosen layers from scratch: their tables (and bronze's checkpoint and quarantine) are removed first. */
-  fullRefresh?: boolean;
-  /** Actions of silver's expectations, e.g. { valid_price: "fail" }; every rule drops by default. */
-  expectations?: Partial<ContractActions>;
-  /** Check after gold that it equals a full recompute from silver. Default true. */
-  checkInvariant?: boolean;
-  /** Where the one line per layer goes. Default: nowhere (the CLI prints). */
-  print?: (line: string) => void;
-  duck?: Duck;
-}
-
 export interface MedallionRunResult {
   runId: string;
   paths: MedallionPaths;
   layers: LayerResult[];
-}
-
-function resolveLayers(l: MedallionRunOptions["layers"]): Layer[] {
-  if (l === undefined || l === "all") return [...LAYERS];
-  const list = Array.isArray(l) ? l : [l];
-  for (const x of list) {
-    if (!LAYERS.includes(x)) throw new StreamlabError("INVALID_OPTION", `Unknown layer "${String(x)}".`, { hint: `Use ${LAYERS.join(", ")} or all.`, details: { option: "layers" } });
-  }
-  return LAYERS.filter((x) => list.includes(x));
 }
 
 /** A run id: when it started, and a random part so two runs in one millisecond differ. */
@@ -69,15 +43,16 @@ function newRunId(): string {
 
 /** Runs the chosen layers in order; throws the first layer's error (a failed contract: MEDALLION_CONTRACT_FAILED) after logging it. */
 export async function run(options: MedallionRunOptions = {}): Promise<MedallionRunResult> {
-  const layers = resolveLayers(options.layers);
-  const actions = contractActions(options.expectations);
-  const raw = options.raw ?? dataPath("raw", "daily");
-  const p = medallionPaths(options.base ?? dataPath("medallion"));
+  const o = MEDALLION_OPTIONS.normalise(options as Record<string, unknown>);
+  const layers = o.layers;
+  const actions = o.expectations;
+  const raw = o.raw ?? dataPath("raw", "daily");
+  const p = medallionPaths(o.base ?? dataPath("medallion"));
   if (layers.includes("bronze") && !fs.existsSync(raw)) {
     throw new StreamlabError("PATH_NOT_FOUND", `The landing folder ${raw} (raw) does not exist.`, { hint: "Write daily files first: npx streamlab simulate --daily --days 3 --start 2025-01-01 --rows 1000 --out data/raw/daily", details: { option: "raw" } });
   }
-  const duck = options.duck ?? (await sharedDuck());
-  const print = options.print ?? (() => {});
+  const duck = o.duck ?? (await sharedDuck());
+  const print = o.print ?? (() => {});
   // One run per base folder: two would race for the same txn versions and checkpoint.
   const lock = acquireLock(p.base, {
     purpose: "streamlab medallion run",
@@ -89,12 +64,12 @@ export async function run(options: MedallionRunOptions = {}): Promise<MedallionR
   const runId = newRunId();
   const out: LayerResult[] = [];
   try {
-    if (options.fullRefresh) fullRefresh(p, layers);
+    if (o.fullRefresh) fullRefresh(p, layers);
     for (const layer of layers) {
       const startedAt = new Date();
       let r: LayerResult;
       try {
-        r = layer === "bronze" ? await runBronze(raw, p, duck, runId) : layer === "silver" ? await runSilver(p, duck, runId, actions) : await runGold(p, duck, runId, options.checkInvariant ?? true);
+        r = layer === "bronze" ? await runBronze(raw, p, duck, runId) : layer === "silver" ? await runSilver(p, duck, runId, actions) : await runGold(p, duck, runId, o.checkInvariant);
       } catch (e) {
         const details = e instanceof StreamlabError ? e.details : {};
         const failed: LayerResult = {
