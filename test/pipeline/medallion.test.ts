@@ -231,6 +231,14 @@ test("full refresh of gold rebuilds it from silver; the CLI prints one line per 
   const missing = spawnSync(process.execPath, [cliPath, "medallion", "run", "--raw", path.join(base, "nope"), "--base", base], { encoding: "utf8" });
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /PATH_NOT_FOUND.*simulate --daily/);
+  // A layer without the one below: a clear error, and no table of its own left behind.
+  const empty = path.join(base, "..", "empty");
+  for (const [layer, below] of [["silver", "bronze"], ["gold", "silver"]] as const) {
+    const r = spawnSync(process.execPath, [cliPath, "medallion", "run", "--layer", layer, "--base", empty], { encoding: "utf8" });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, new RegExp(`DELTA_TABLE_NOT_FOUND.*no ${below} table.*--layer ${below}`));
+    assert.equal(fs.existsSync(path.join(empty, layer)), false, `no ${layer} table created`);
+  }
 });
 
 test("the run log can be rebuilt from the targets' commits", async (t) => {

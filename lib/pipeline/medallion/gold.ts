@@ -10,7 +10,7 @@
  */
 import { DeltaTable } from "../../delta/table";
 import { sqlString, type Duck } from "../../duck";
-import { StreamlabError } from "../../errors";
+import { StreamlabError, isStreamlabError } from "../../errors";
 import { GOLD_SCHEMA, goldAppId, type MedallionPaths } from "./layout";
 import { commitNote, type LayerResult } from "./run-log";
 
@@ -23,9 +23,12 @@ export function goldSql(from: string): string {
 
 export async function runGold(p: MedallionPaths, duck: Duck, runId: string, checkInvariant = true): Promise<LayerResult> {
   const startedAt = new Date();
-  await DeltaTable.create(p.gold, GOLD_SCHEMA, { ifNotExists: true, duck, partitionColumns: ["event_date"], description: "Events, distinct users and revenue per day and event type" });
   const silverTable = DeltaTable.forPath(p.silver, duck);
-  const silver = await silverTable.snapshot();
+  const silver = await silverTable.snapshot().catch((e: unknown) => {
+    if (!isStreamlabError(e, "DELTA_TABLE_NOT_FOUND")) throw e;
+    throw new StreamlabError("DELTA_TABLE_NOT_FOUND", `Gold reads silver, and there is no silver table at ${p.silver}.`, { hint: "Run the silver layer first: streamlab medallion run --layer silver (or --layer all).", cause: e });
+  });
+  await DeltaTable.create(p.gold, GOLD_SCHEMA, { ifNotExists: true, duck, partitionColumns: ["event_date"], description: "Events, distinct users and revenue per day and event type" });
   const gold = DeltaTable.forPath(p.gold, duck);
   const goldSnap = await gold.snapshot();
   const appId = goldAppId(silver.metadata.id);

@@ -13,7 +13,7 @@ import { dataPath } from "../../util/paths";
 import { acquireLock } from "../../util/process-lock";
 import { runBronze } from "./bronze";
 import { runGold } from "./gold";
-import { medallionPaths, quarantineAppId, type Layer, type MedallionPaths } from "./layout";
+import { medallionPaths, type Layer, type MedallionPaths } from "./layout";
 import { MEDALLION_OPTIONS, type MedallionRunOptions } from "./options";
 import { appendRunLog, describeLayer, type LayerResult } from "./run-log";
 import { runSilver } from "./silver";
@@ -80,6 +80,8 @@ export async function run(options: MedallionRunOptions = {}): Promise<MedallionR
         };
         out.push(failed);
         print(describeLayer(failed));
+        // The layer's error is the one to report: a run log that cannot take the FAILED row (its own
+        // error) must not hide it; the row is then missing, and the targets are unchanged.
         await appendRunLog(p.runs, failed, duck).catch(() => {});
         throw e;
       }
@@ -156,20 +158,4 @@ export async function replayQuarantine(options: ReplayOptions = {}): Promise<Rep
   } finally {
     await scan.close();
   }
-}
-
-/** The txn each target recorded (what was processed), for notebooks and tests. */
-export async function processed(base?: string, duck?: Duck): Promise<{ silverFromBronze: number | null; goldFromSilver: number | null; quarantineFromBronze: number | null }> {
-  const p = medallionPaths(base ?? dataPath("medallion"));
-  const d = duck ?? (await sharedDuck());
-  const txn = async (table: string, app: (id: string) => string, of: string) => {
-    if (!fs.existsSync(table) || !fs.existsSync(of)) return null;
-    const id = (await DeltaTable.forPath(of, d).snapshot()).metadata.id;
-    return (await DeltaTable.forPath(table, d).snapshot()).txns.get(app(id)) ?? null;
-  };
-  return {
-    silverFromBronze: await txn(p.silver, (id) => `medallion.silver/${id}`, p.bronze),
-    goldFromSilver: await txn(p.gold, (id) => `medallion.gold/${id}`, p.silver),
-    quarantineFromBronze: await txn(p.quarantine, quarantineAppId, p.bronze),
-  };
 }

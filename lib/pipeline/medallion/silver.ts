@@ -53,8 +53,8 @@ async function bronzeSnapshot(p: MedallionPaths, duck: Duck) {
 
 export async function runSilver(p: MedallionPaths, duck: Duck, runId: string, actions: ContractActions): Promise<LayerResult> {
   const startedAt = new Date();
-  await createSilverTables(p, duck);
   const bronze = await bronzeSnapshot(p, duck);
+  await createSilverTables(p, duck);
   const silver = await DeltaTable.forPath(p.silver, duck).snapshot();
   const appId = silverAppId(bronze.metadata.id);
   const from = (silver.txns.get(appId) ?? -1) + 1;
