@@ -13,6 +13,7 @@ import { DeltaTable } from "../../lib/delta/table";
 import { writeDailyFiles } from "../../lib/sim/daily";
 import { run, replayQuarantine, rebuildRunLog, medallionPaths, goldSql, type MedallionRunOptions } from "../../lib/pipeline/medallion/index";
 import { mergeIntoSilver } from "../../lib/pipeline/medallion/silver";
+import { EXPECTATIONS } from "../../lib/pipeline/medallion/expectations";
 import { expectCode, tmpDir } from "../helpers/tmp";
 
 const cliPath = path.resolve(__dirname, "../../lib/cli/index.js");
@@ -259,4 +260,19 @@ test("the run log can be rebuilt from the targets' commits", async (t) => {
   assert.equal(logged.length, 6, "two runs committed in all three layers");
   assert.ok(rebuilt.some((r) => r.flow_name === "silver" && r.num_upserted_rows === 3), "the second committing run updated three events");
   assert.deepEqual(rebuilt, logged);
+});
+
+test("the expectations on edge values", async (t) => {
+  const duck = await Duck.open();
+  t.after(() => duck.close());
+  const check = async (rule: string, column: string, values: [string | null, boolean][]) => {
+    const c = EXPECTATIONS.find((e) => e.name === rule)!.constraint;
+    const got = await rows<{ v: string | null; ok: boolean }>(duck, `SELECT ${column} AS v, ${c} AS ok FROM (SELECT unnest([${values.map(([v]) => (v === null ? "NULL" : `'${v}'`)).join(", ")}]::VARCHAR[]) AS ${column})`);
+    assert.deepEqual(got.map((r) => [r.v, r.ok]), values, rule);
+  };
+  await check("valid_event_id", "event_id", [["e1", true], ["", false], ["  ", false], [null, false]]);
+  await check("valid_user_id", "user_id", [["u_00001", true], ["", false], [null, false]]);
+  await check("valid_event_type", "event_type", [["view", true], ["add_to_cart", true], ["purchase", true], ["View", false], ["refund", false], [null, false]]);
+  await check("valid_price", "price", [["5.00", true], ["0", true], [" 12.5 ", true], ["12.345", true], ["1e3", true], ["-0.01", false], ["N/A", false], ["12.50€", false], ["123456789.00", false], [null, false]]);
+  await check("valid_timestamp", "event_timestamp", [["2025-01-01T10:00:00.123Z", true], ["2025-01-01 10:00:00+02:00", true], ["2025-01-01", true], ["epoch", false], ["infinity", false], ["yesterday", false], ["2025-13-01T00:00:00Z", false], [null, false]]);
 });

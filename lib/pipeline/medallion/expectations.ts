@@ -23,6 +23,8 @@ export interface Expectation {
 /** The typed value of a bronze string, NULL when it cannot be read as one. */
 export const PRICE_SQL = "try_cast(trim(price) AS DECIMAL(10,2))";
 export const TIMESTAMP_SQL = "try_cast(trim(event_timestamp) AS TIMESTAMPTZ)";
+/** ISO-8601 as DuckDB reads it: a date, then optionally a time with fractions and an offset (not DuckDB's "epoch" or "infinity"). */
+const ISO_8601 = String.raw`\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?`;
 /** The event's day in UTC, whatever the session's time zone. */
 export const DATE_SQL = `CAST((${TIMESTAMP_SQL} AT TIME ZONE 'UTC') AS DATE)`;
 
@@ -31,7 +33,7 @@ export const EXPECTATIONS: readonly Expectation[] = [
   { name: "valid_user_id", constraint: "coalesce(trim(user_id), '') <> ''", doc: "user_id is present", warnable: false },
   { name: "valid_event_type", constraint: "coalesce(event_type IN ('view', 'add_to_cart', 'purchase'), false)", doc: "event_type is view, add_to_cart or purchase", warnable: true },
   { name: "valid_price", constraint: `coalesce(${PRICE_SQL} >= 0, false)`, doc: "price is a decimal (10,2) and not negative", warnable: false },
-  { name: "valid_timestamp", constraint: `${TIMESTAMP_SQL} IS NOT NULL`, doc: "event_timestamp is an ISO-8601 instant", warnable: false },
+  { name: "valid_timestamp", constraint: `coalesce(regexp_full_match(trim(event_timestamp), '${ISO_8601}') AND isfinite(${TIMESTAMP_SQL}), false)`, doc: "event_timestamp is an ISO-8601 date-time", warnable: false },
 ];
 
 /** The action of each expectation. */
