@@ -66,6 +66,8 @@ test("a rerun with no new file creates no version in any layer", async (t) => {
   const log = await rows<{ flow_name: string; target_version: number | null }>(duck, `SELECT flow_name, target_version FROM (${await view(duck, p.runs)}) ORDER BY started_at`);
   assert.equal(log.length, 9);
   assert.deepEqual(log.slice(3).map((r) => r.target_version), [null, null, null, null, null, null]);
+  // Bronze is append-only (delta.appendOnly): what came in stays as it came.
+  await expectCode(() => DeltaTable.forPath(p.bronze, duck).delete("true"), "DELTA_APPEND_ONLY");
 });
 
 test("silver holds each event_id once with its newest values; an older event never goes back in time", async (t) => {

@@ -18,7 +18,7 @@ export const DAILY_FILE_GLOB = "events_*.csv";
 
 export async function runBronze(raw: string, p: MedallionPaths, duck: Duck, runId: string): Promise<LayerResult> {
   const startedAt = new Date();
-  await DeltaTable.create(p.bronze, BRONZE_SCHEMA, { ifNotExists: true, duck, description: "Daily event files as they came: every column a string, with _source_file, _ingested_at, _batch_id" });
+  await DeltaTable.create(p.bronze, BRONZE_SCHEMA, { ifNotExists: true, duck, properties: { "delta.appendOnly": "true" }, description: "Daily event files as they came: every column a string, with _source_file, _ingested_at, _batch_id" });
   const before = (await DeltaTable.forPath(p.bronze, duck).snapshot()).version;
   const progress: StreamingQueryProgress[] = [];
   const q = await readStream
