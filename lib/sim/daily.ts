@@ -59,6 +59,7 @@ export interface DailyFile {
 }
 
 const DAY_MS = 86_400_000;
+const HISTORY = 20_000;
 
 /** Writes `days` files `events_YYYY-MM-DD.csv` into `dir`; an existing file of the same name is an error (never overwritten). */
 export function writeDailyFiles(o: DailyOptions): DailyFile[] {
@@ -80,7 +81,10 @@ export function writeDailyFiles(o: DailyOptions): DailyFile[] {
   ensureWritableDir(dir, "a landing directory");
   // One generator per file, seeded by the seed and the day: a fourth day written later is the same
   // file as the fourth of four written at once.
+  // The events duplicates repeat: the last HISTORY on-time valid ones (a ring), so memory stays bounded
+  // however many days are written; with the default 1000 rows a day, that is the last 20 days.
   const history: SimRow[] = [];
+  let delivered = 0;
   const out: DailyFile[] = [];
   for (let d = 0; d < days; d++) {
     const dayMs = startMs + d * DAY_MS;
@@ -111,7 +115,7 @@ export function writeDailyFiles(o: DailyOptions): DailyFile[] {
       if (f.number.float() < bad) {
         breakValue(row, f.number.int({ min: 0, max: 4 }));
         badValues++;
-      } else if (!isLate) history.push(row); // duplicates repeat on-time, valid events
+      } else if (!isLate) history[delivered++ % HISTORY] = row; // duplicates repeat on-time, valid events
       fileRows.push(row);
     }
     const rendered = render("csv", gen.columns, fileRows, malformed, f);
