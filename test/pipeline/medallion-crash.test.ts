@@ -61,7 +61,7 @@ test("a run SIGKILLed at each step and rerun equals an uninterrupted run", async
   const duck = await Duck.open();
   t.after(() => duck.close());
   const files = path.join(dir, "files");
-  const days = writeDailyFiles({ dir: files, start: "2025-01-01", days: 3, rows: 150, duplicateRatio: 0.05, lateRatio: 0.05, malformedRatio: 0.02, badValueRatio: 0.05 });
+  const days = writeDailyFiles({ dir: files, start: "2025-01-01", days: 4, rows: 150, duplicateRatio: 0.05, lateRatio: 0.05, malformedRatio: 0.02, badValueRatio: 0.05 });
   // Newer versions of two day-1 events, with other prices, so the second run's silver commit is a MERGE that updates.
   const day1 = fs.readFileSync(days[0]!.path, "utf8").trimEnd().split("\n");
   const updated = day1.slice(1).filter((l) => /^[0-9a-f-]{36},u_\d+,(view|add_to_cart|purchase),p_\d+,\d+(\.\d+)?,2025-01-01T/.test(l)).slice(0, 2);
@@ -95,4 +95,17 @@ test("a run SIGKILLed at each step and rerun equals an uninterrupted run", async
     // And a third run changes nothing.
     assert.match(runPipeline(raw, base).stdout, /bronze no change[\s\S]*silver no change[\s\S]*gold {3}no change/, point);
   }
+
+  // Killed after the quarantine's commit, and a new file lands before the rerun: silver's rerun reads
+  // bronze versions 2 and 3 at once, and the quarantine takes only version 3's rows, not version 2's again.
+  const { raw, base, second: crashed } = scenario("moved_on", "medallion.silver.afterQuarantine");
+  assert.equal(crashed.signal, "SIGKILL");
+  fs.cpSync(days[3]!.path, path.join(raw, days[3]!.name), { preserveTimestamps: true });
+  assert.equal(runPipeline(raw, base).status, 0);
+  fs.cpSync(days[3]!.path, path.join(reference.raw, days[3]!.name), { preserveTimestamps: true });
+  assert.equal(runPipeline(reference.raw, reference.base).status, 0);
+  const { versions: _a, ...got } = await contents(duck, base);
+  const { versions: _b, ...want } = await contents(duck, reference.base);
+  assert.ok(got.quarantine.length > 0);
+  assert.deepEqual(got, want, "the same rows in every table, none quarantined twice");
 });

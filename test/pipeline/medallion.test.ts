@@ -278,3 +278,28 @@ test("the expectations on edge values", async (t) => {
   await check("valid_price", "price", [["5.00", true], ["0", true], [" 12.5 ", true], ["12.345", true], ["1e3", true], ["-0.01", false], ["N/A", false], ["12.50€", false], ["123456789.00", false], [null, false]]);
   await check("valid_timestamp", "event_timestamp", [["2025-01-01T10:00:00.123Z", true], ["2025-01-01 10:00:00+02:00", true], ["2025-01-01", true], ["epoch", false], ["infinity", false], ["yesterday", false], ["2025-13-01T00:00:00Z", false], [null, false]]);
 });
+
+test("exact ties: the last delivery's values, the first identical delivery's lineage — the same in one run as in a run per file", async (t) => {
+  const { duck, dir } = await setup(t);
+  const files: [string, string[]][] = [
+    ["2025-01-01", ["e8,u1,view,p1,1.00,2025-01-01T10:00:00Z", "e9,u1,view,p1,1.00,2025-01-01T10:00:00Z"]],
+    ["2025-01-02", ["e8,u1,view,p1,1.00,2025-01-01T10:00:00Z", "e9,u1,view,p1,2.00,2025-01-01T10:00:00Z"]],
+    ["2025-01-03", ["e9,u1,view,p1,1.00,2025-01-01T10:00:00Z", "e9,u1,view,p1,1.00,2025-01-01T10:00:00Z"]],
+  ];
+  const silverOf = async (base: string) =>
+    rows<{ event_id: string; price: number; f: string }>(duck, `SELECT event_id, price::DOUBLE AS price, parse_filename(_source_file) AS f FROM (${await view(duck, medallionPaths(base).silver)}) ORDER BY event_id`);
+  const once = { raw: path.join(dir, "once-raw"), base: path.join(dir, "once") };
+  for (const [d, lines] of files) day(once.raw, d, lines);
+  await run({ ...once, duck });
+  const each = { raw: path.join(dir, "each-raw"), base: path.join(dir, "each") };
+  for (const [d, lines] of files) {
+    day(each.raw, d, lines);
+    await run({ ...each, duck });
+  }
+  const expected = [
+    { event_id: "e8", price: 1, f: "events_2025-01-01.csv" },
+    { event_id: "e9", price: 1, f: "events_2025-01-03.csv" },
+  ];
+  assert.deepEqual(await silverOf(once.base), expected, "one run over the three files");
+  assert.deepEqual(await silverOf(each.base), expected, "a run per file");
+});

@@ -9,10 +9,12 @@
  * appId, so a crash between the two commits neither loses nor repeats quarantined rows.
  *
  * Order of events: per event_id the row with the greatest event_timestamp wins. Exact ties resolve
- * to the later bronze version, then the greater source file name, then the later line (bronze keeps
- * a file's lines in order: its data file and row position). The MERGE is guarded by the same
- * sequence, so an older event never overwrites a newer one, and an event delivered again with the
- * same time and values changes nothing.
+ * to the later delivery: the later bronze version, then the greater source file name, then the later
+ * line (bronze keeps a file's lines in order: its data file and row position). An event delivered
+ * again with the same time and values changes nothing: silver keeps the first delivery's lineage
+ * (`_bronze_version`, `_source_file`). The MERGE is guarded by the same order, so an older event
+ * never overwrites a newer one, and the result does not depend on how bronze versions were batched
+ * into runs.
  */
 import { planScan, FILE_COLUMN, ROW_COLUMN } from "../../delta/scan";
 import { DeltaTable } from "../../delta/table";
@@ -29,7 +31,9 @@ const SILVER_COLUMNS = ["event_id", "user_id", "event_type", "product_id", "pric
 
 /** s is newer than t: a later event time, or the same time from a later bronze version (the tie-break across runs). */
 export const NEWER = "(s.event_timestamp > t.event_timestamp OR (s.event_timestamp = t.event_timestamp AND s._bronze_version > t._bronze_version))";
-/** The business values differ (an event delivered again with the same values is no change). */
+/** An event's values besides its key and time: an event delivered again with the same ones is no change. */
+const VALUES = "user_id, event_type, product_id, price";
+/** The values differ (an event delivered again with the same time and values is no change). */
 const DIFFERS = "(s.user_id, s.event_type, s.product_id, s.price, s.event_timestamp) IS DISTINCT FROM (t.user_id, t.event_type, t.product_id, t.price, t.event_timestamp)";
 
 let counter = 0;
@@ -107,21 +111,38 @@ export async function runSilver(p: MedallionPaths, duck: Duck, runId: string, ac
     const dropRules = EXPECTATIONS.filter((e) => actions[e.name] === "drop").map((e) => sqlString(e.name));
     const dropped = dropRules.length ? `list_has_any(failed_rules, [${dropRules.join(", ")}])` : "false";
 
-    // Quarantine first, under its own txn: a crash after it and before silver's commit skips it on the rerun.
+    // Quarantine first, under its own txn (the last bronze version it holds rows of). After a crash
+    // between it and silver's commit, the rerun quarantines only rows of later bronze versions (none,
+    // unless bronze moved on meanwhile), so no row is quarantined twice.
     result.droppedRecords = Number(await duck.value(`SELECT count(*) FROM ${batch} WHERE ${dropped}`));
-    if (result.droppedRecords > 0) {
+    const quarantined = (await DeltaTable.forPath(p.quarantine, duck).snapshot()).txns.get(quarantineAppId(bronze.metadata.id)) ?? -1;
+    const toQuarantine = `${dropped} AND _bronze_version > ${quarantined}`;
+    if (Number(await duck.value(`SELECT count(*) FROM ${batch} WHERE ${toQuarantine}`)) > 0) {
       await DeltaTable.forPath(p.quarantine, duck).write(
-        `SELECT ${EVENT_COLUMNS.join(", ")}, failed_rules, _source_file, _bronze_version, ${sqlString(runId)} AS _run_id, now() AS _quarantined_at FROM ${batch} WHERE ${dropped} ORDER BY _bronze_version, ${FILE_COLUMN}, ${ROW_COLUMN}`,
+        `SELECT ${EVENT_COLUMNS.join(", ")}, failed_rules, _source_file, _bronze_version, ${sqlString(runId)} AS _run_id, now() AS _quarantined_at FROM ${batch} WHERE ${toQuarantine} ORDER BY _bronze_version, ${FILE_COLUMN}, ${ROW_COLUMN}`,
         { mode: "append", txnAppId: quarantineAppId(bronze.metadata.id), txnVersion: to, operation: "QUARANTINE" },
       );
     }
     faultPoint("medallion.silver.afterQuarantine");
 
-    // Typed, then one row per event_id: the newest, ties to the later bronze version, file, line.
-    await duck.run(`CREATE TEMP TABLE ${typed} AS SELECT event_id, user_id, event_type, product_id, ${PRICE_SQL} AS price, ${TIMESTAMP_SQL} AS event_timestamp, ${DATE_SQL} AS event_date,
-        _source_file, _bronze_version, now() AS _processed_at, ${sqlString(runId)} AS _run_id
-      FROM ${batch} WHERE NOT (${dropped})
-      QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ${TIMESTAMP_SQL} DESC, _bronze_version DESC, _source_file DESC, ${FILE_COLUMN} DESC, ${ROW_COLUMN} DESC) = 1`);
+    // Typed, then one row per event_id (see the module comment): among its rows of the greatest
+    // event_timestamp in delivery order (bronze version, file, line), the values of the last delivery,
+    // with the lineage of the first delivery of the last run of identical values — the row a run per
+    // bronze version would have left, whatever the batching.
+    const delivery = `_bronze_version, _source_file, ${FILE_COLUMN}, ${ROW_COLUMN}`;
+    await duck.run(`CREATE TEMP TABLE ${typed} AS
+      WITH cast_rows AS (
+        SELECT event_id, user_id, event_type, product_id, ${PRICE_SQL} AS price, ${TIMESTAMP_SQL} AS event_timestamp, ${DATE_SQL} AS event_date,
+          _source_file, _bronze_version, ${FILE_COLUMN}, ${ROW_COLUMN}
+        FROM ${batch} WHERE NOT (${dropped})
+        QUALIFY event_timestamp = max(event_timestamp) OVER (PARTITION BY event_id)),
+      changed AS (
+        SELECT *, CASE WHEN row(${VALUES}) IS DISTINCT FROM lag(row(${VALUES})) OVER (PARTITION BY event_id ORDER BY ${delivery}) THEN 1 ELSE 0 END AS __changed FROM cast_rows),
+      streaks AS (
+        SELECT *, sum(__changed) OVER (PARTITION BY event_id ORDER BY ${delivery} ROWS UNBOUNDED PRECEDING) AS __streak FROM changed)
+      SELECT event_id, user_id, event_type, product_id, price, event_timestamp, event_date, _source_file, _bronze_version, now() AS _processed_at, ${sqlString(runId)} AS _run_id
+      FROM streaks
+      QUALIFY __streak = max(__streak) OVER (PARTITION BY event_id) AND row_number() OVER (PARTITION BY event_id, __streak ORDER BY ${delivery}) = 1`);
     // Only what changes silver: new events, and newer versions of known ones with other values.
     const target = await DeltaTable.forPath(p.silver, duck).scan({ version: silver.version });
     scans.push(target);
