@@ -130,18 +130,24 @@ export async function runSilver(p: MedallionPaths, duck: Duck, runId: string, ac
     // with the lineage of the first delivery of the last run of identical values — the row a run per
     // bronze version would have left, whatever the batching.
     const delivery = `_bronze_version, _source_file, ${FILE_COLUMN}, ${ROW_COLUMN}`;
+    const out = `event_id, user_id, event_type, product_id, price, event_timestamp, event_date, _source_file, _bronze_version, now() AS _processed_at, ${sqlString(runId)} AS _run_id`;
     await duck.run(`CREATE TEMP TABLE ${typed} AS
       WITH cast_rows AS (
         SELECT event_id, user_id, event_type, product_id, ${PRICE_SQL} AS price, ${TIMESTAMP_SQL} AS event_timestamp, ${DATE_SQL} AS event_date,
           _source_file, _bronze_version, ${FILE_COLUMN}, ${ROW_COLUMN}
-        FROM ${batch} WHERE NOT (${dropped})
+        FROM ${batch} WHERE NOT (${dropped})),
+      repeated AS (SELECT event_id FROM cast_rows GROUP BY event_id HAVING count(*) > 1),
+      newest AS (
+        SELECT * FROM cast_rows SEMI JOIN repeated USING (event_id)
         QUALIFY event_timestamp = max(event_timestamp) OVER (PARTITION BY event_id)),
       changed AS (
-        SELECT *, CASE WHEN row(${VALUES}) IS DISTINCT FROM lag(row(${VALUES})) OVER (PARTITION BY event_id ORDER BY ${delivery}) THEN 1 ELSE 0 END AS __changed FROM cast_rows),
+        SELECT *, CASE WHEN row(${VALUES}) IS DISTINCT FROM lag(row(${VALUES})) OVER (PARTITION BY event_id ORDER BY ${delivery}) THEN 1 ELSE 0 END AS __changed FROM newest),
       streaks AS (
         SELECT *, sum(__changed) OVER (PARTITION BY event_id ORDER BY ${delivery} ROWS UNBOUNDED PRECEDING) AS __streak FROM changed)
-      SELECT event_id, user_id, event_type, product_id, price, event_timestamp, event_date, _source_file, _bronze_version, now() AS _processed_at, ${sqlString(runId)} AS _run_id
-      FROM streaks
+      -- Most events come once: only the repeated ones need ordering.
+      SELECT ${out} FROM cast_rows ANTI JOIN repeated USING (event_id)
+      UNION ALL
+      SELECT ${out} FROM streaks
       QUALIFY __streak = max(__streak) OVER (PARTITION BY event_id) AND row_number() OVER (PARTITION BY event_id, __streak ORDER BY ${delivery}) = 1`);
     // Only what changes silver: new events, and newer versions of known ones with other values.
     const target = await DeltaTable.forPath(p.silver, duck).scan({ version: silver.version });
