@@ -5,8 +5,9 @@ import { streamBench } from "./stream";
 import { postgresBench } from "./postgres";
 import { stateBench } from "./state";
 import { scanBench } from "./scan";
+import { medallionBench } from "./medallion";
 
-const BENCHES: Record<string, () => Promise<void>> = { "delta-open": deltaOpen, "delta-write": deltaWrite, stream: streamBench, postgres: postgresBench, state: stateBench, scan: scanBench };
+const BENCHES: Record<string, () => Promise<void>> = { "delta-open": deltaOpen, "delta-write": deltaWrite, stream: streamBench, postgres: postgresBench, state: stateBench, scan: scanBench, medallion: medallionBench };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

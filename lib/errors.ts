@@ -48,6 +48,9 @@ export type ErrorCode =
   | "STREAM_FILE_CORRUPT"
   | "SCHEMA_CHANGED"
   | "MALFORMED_RECORD"
+  // the medallion pipeline
+  | "MEDALLION_CONTRACT_FAILED"
+  | "MEDALLION_INVARIANT_VIOLATED"
   // sinks and notifications
   | "POSTGRES_ERROR"
   | "POSTGRES_TIMEOUT"

@@ -36,3 +36,4 @@ export * as delta from "./delta/index";
 export * as stream from "./stream/index";
 export * as postgres from "./api/postgres";
 export * as notify from "./notify/index";
+export * as medallion from "./pipeline/medallion/index";

@@ -8,6 +8,8 @@ import { registerCheckpoint } from "./checkpoint";
 import { registerIngest } from "./ingest";
 import { registerUsers } from "./users";
 import { registerSql } from "./sql";
+import { registerSimulate } from "./simulate";
+import { registerMedallion } from "./medallion";
 
 export function program(): Command {
   const p = new Command("streamlab").description("Streamlab: streaming ingestion, Auto Loader and Delta Lake in Node.js").showHelpAfterError();
@@ -17,6 +19,8 @@ export function program(): Command {
   registerIngest(p);
   registerUsers(p);
   registerSql(p);
+  registerSimulate(p);
+  registerMedallion(p);
   return p;
 }
 

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { duck as sharedDuck, type Duck, sqlIdent } from "../duck";
 import { StreamlabError, isStreamlabError } from "../errors";
 import { toSql, type DataInput } from "../sql-input";
-import { faultPoint } from "../util/fault";
+import { faultPoint, tableLabel } from "../util/fault";
 import type { Action, AddFile, Metadata } from "./actions";
 import { enforceConstraints, hasConstraints } from "./constraints";
 import { checkTarget, metadataActions, newMetadata, resolveSchema } from "./create";
@@ -177,6 +177,7 @@ async function writeTo(root: string, snapshot: Snapshot | undefined, input: Data
     txn.addActions(...actions);
     await options.beforeCommit?.();
     faultPoint("delta.beforeCommit", options.txnVersion);
+    faultPoint(`delta.beforeCommit:${tableLabel(root)}`, options.txnVersion);
     const result = await txn.commit({
       numFiles: written.length,
       numOutputRows: files.numOutputRows,

@@ -6,3 +6,4 @@ export { EVENT_TYPES, FEED_KINDS, type FeedKind, type SimRow } from "./rows";
 export type { FileFormat } from "./format";
 export { isoInZone } from "./time";
 export { EVENTS_SCHEMA, USERS_SCHEMA, WEATHER_SCHEMA, FEED_SCHEMAS } from "./schemas";
+export { writeDailyFiles, type DailyOptions, type DailyFile } from "./daily";

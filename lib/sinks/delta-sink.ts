@@ -16,6 +16,8 @@ export interface DeltaSinkOptions {
   partitionBy?: string[];
   /** Table properties when the sink creates the table. */
   properties?: Record<string, string>;
+  /** Recorded as commitInfo.userMetadata of every commit (Spark's writer option "userMetadata"). */
+  userMetadata?: string;
 }
 
 export class DeltaSink implements Sink {
@@ -66,6 +68,7 @@ export class DeltaSink implements Sink {
       txnVersion: batchId,
       allowEmpty: true,
       operation: "STREAMING UPDATE",
+      userMetadata: this.options.userMetadata,
       operationParameters: { outputMode: complete ? "Complete" : "Append", queryId: this.ctx.queryId, epochId: String(batchId) },
     });
     this.snapshot = r.snapshot;

@@ -29,6 +29,11 @@ export interface MergeOptions {
   /** Join condition over `t.` (target) and `s.` (source) columns. */
   on: string;
   clauses: MergeClause[];
+  /** Idempotent MERGE: skipped when this appId already committed this txnVersion or a later one; the commit records it. */
+  txnAppId?: string;
+  txnVersion?: number;
+  /** Recorded as commitInfo.userMetadata. */
+  userMetadata?: string;
 }
 
 export interface MergeResult {
@@ -40,6 +45,8 @@ export interface MergeResult {
   numTargetRowsCopied: number;
   numTargetFilesRemoved: number;
   numTargetFilesAdded: number;
+  /** True when the (txnAppId, txnVersion) was already committed: nothing was done. */
+  skipped?: boolean;
 }
 
 let mergeCounter = 0;
@@ -54,6 +61,10 @@ export async function merge(snapshot: Snapshot, duck: Duck, options: MergeOption
     if (!f) throw new StreamlabError("INVALID_ARGUMENT", `MERGE assigns unknown column "${n}".`, { hint: `The target's columns are: ${fields.map((x) => x.name).join(", ")}.` });
     return f;
   };
+  if ((options.txnAppId === undefined) !== (options.txnVersion === undefined)) throw new StreamlabError("INVALID_OPTION", "MERGE: txnAppId and txnVersion go together.");
+  if (options.txnAppId !== undefined && (snapshot.txns.get(options.txnAppId) ?? -1) >= options.txnVersion!) {
+    return { version: snapshot.version, skipped: true, numSourceRows: 0, numTargetRowsInserted: 0, numTargetRowsUpdated: 0, numTargetRowsDeleted: 0, numTargetRowsCopied: 0, numTargetFilesRemoved: 0, numTargetFilesAdded: 0 };
+  }
   const modifies = clauses.some((c) => c.when !== "notMatched");
   if (modifies && snapshot.configuration["delta.appendOnly"] === "true") {
     throw new StreamlabError("DELTA_APPEND_ONLY", `${snapshot.tableRoot} is append-only: MERGE may only insert.`);
@@ -103,7 +114,7 @@ export async function merge(snapshot: Snapshot, duck: Duck, options: MergeOption
         return `${branches.length ? `CASE ${branches.join(" ")} ELSE NULL END` : "NULL"} AS ${sqlIdent(f.name)}`;
       })
       .join(", ");
-    let metrics: Omit<MergeResult, "version" | "numTargetFilesRemoved" | "numTargetFilesAdded"> | undefined;
+    let metrics: Omit<MergeResult, "version" | "numTargetFilesRemoved" | "numTargetFilesAdded" | "skipped"> | undefined;
 
     const { version, rewrite } = await copyOnWrite(
       snapshot,
@@ -111,6 +122,9 @@ export async function merge(snapshot: Snapshot, duck: Duck, options: MergeOption
       {
         operation: "MERGE",
         operationParameters: { predicate: JSON.stringify([options.on]), clauses: JSON.stringify(clauses.map((c) => `${c.when} ${c.then}${c.condition ? ` and ${c.condition}` : ""}`)) },
+        txnAppId: options.txnAppId,
+        txnVersion: options.txnVersion,
+        userMetadata: options.userMetadata,
       },
       {
         // MERGE reads the whole target: any row may match the source.
@@ -118,11 +132,18 @@ export async function merge(snapshot: Snapshot, duck: Duck, options: MergeOption
         touched: async ({ scan, hits }): Promise<FileHit[]> => {
           const T = `(${scan.sql})`;
           if (matchedClauses.length > 0) {
-            const dup = await duck.all<{ n: bigint }>(`SELECT count(*) AS n FROM (SELECT t.${FILE_COLUMN}, t.${ROW_COLUMN} FROM ${T} t JOIN ${S} s ON (${options.on}) GROUP BY ALL HAVING count(*) > 1)`);
-            const n = Number(dup[0]!.n);
+            const dups = `SELECT t.${FILE_COLUMN} AS __f, t.${ROW_COLUMN} AS __r FROM ${T} t JOIN ${S} s ON (${options.on}) GROUP BY ALL HAVING count(*) > 1`;
+            const n = Number((await duck.all<{ n: bigint }>(`SELECT count(*) AS n FROM (${dups})`))[0]!.n);
             if (n > 0) {
-              throw new StreamlabError("DELTA_MERGE_MULTIPLE_MATCHES", `MERGE failed: ${n} target row${n === 1 ? " was" : "s were"} matched by more than one source row, so it is ambiguous how to update or delete ${n === 1 ? "it" : "them"}. Nothing was changed.`, {
+              // Name the key: the target's columns the join condition reads, for the first such row.
+              const keyCols = [...new Set([...options.on.matchAll(/\bt\.("?)([A-Za-z_][A-Za-z0-9_]*)\1/g)].map((m) => m[2]!))].filter((c) => fields.some((f) => f.name === c));
+              const first = keyCols.length
+                ? (await duck.json(`SELECT ${keyCols.map((c) => `t.${sqlIdent(c)}`).join(", ")} FROM ${T} t SEMI JOIN (${dups}) d ON t.${FILE_COLUMN} = d.__f AND t.${ROW_COLUMN} = d.__r ORDER BY ALL LIMIT 1`))[0]
+                : undefined;
+              const key = first ? ` (for example ${Object.entries(first).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(", ")})` : "";
+              throw new StreamlabError("DELTA_MERGE_MULTIPLE_MATCHES", `MERGE failed: ${n} target row${n === 1 ? " was" : "s were"} matched by more than one source row${key}, so it is ambiguous how to update or delete ${n === 1 ? "it" : "them"}. Nothing was changed.`, {
                 hint: "De-duplicate the source on the join key first (e.g. keep the latest row per key).",
+                details: { count: n, ...(first ? { key: first } : {}) },
               });
             }
           }

@@ -15,6 +15,7 @@ import { type StructType } from "../schema";
 import { mayMatch, parseConjuncts } from "../skipping";
 import type { Snapshot } from "../snapshot";
 import { Transaction, type TransactionOptions } from "../transaction";
+import { faultPoint, tableLabel } from "../../util/fault";
 
 export interface FileHit {
   add: AddFile;
@@ -178,6 +179,7 @@ export async function copyOnWrite(
   const rewrite = await rewriteFiles(snapshot, duck, txn, spec);
   if (!rewrite) return { version: null, rewrite };
   txn.addActions(...rewrite.actions);
+  faultPoint(`delta.beforeCommit:${tableLabel(snapshot.tableRoot)}`, txnOptions.txnVersion);
   try {
     const r = await txn.commit(metrics(rewrite));
     return { version: r.version, rewrite };
