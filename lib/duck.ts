@@ -99,15 +99,9 @@ export function duck(): Promise<Duck> {
   return shared;
 }
 
-/** A SQL string literal. */
-export function sqlString(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
-}
+import { sqlIdent, sqlString } from "./sql-text";
 
-/** A quoted SQL identifier. */
-export function sqlIdent(s: string): string {
-  return `"${s.replaceAll('"', '""')}"`;
-}
+export { sqlIdent, sqlString };
 
 /** A SQL literal for a small JavaScript value (rows passed in from code). */
 export function sqlLiteral(v: unknown): string {

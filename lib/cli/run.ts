@@ -1,7 +1,6 @@
 /** `streamlab run` (what `npm start` runs): the end-to-end main job on embedded defaults. */
 import type { Command } from "commander";
 import { StreamlabError } from "../errors";
-import { runMainJob } from "../pipeline/ecommerce";
 import { parseDuration } from "../util/duration";
 
 export function registerRun(p: Command): void {
@@ -26,6 +25,7 @@ export function registerRun(p: Command): void {
       };
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
+      const { runMainJob } = await import("../pipeline/ecommerce.js");
       const s = await runMainJob({ durationMs: opts.forever ? undefined : parseDuration(opts.duration, "--duration"), forever: opts.forever, filesPerSecond: rate, rowsPerFile: Number(opts.rowsPerFile), stopSignal, maxFilesPerTrigger: maxFiles });
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);

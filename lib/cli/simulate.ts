@@ -5,7 +5,8 @@
  */
 import type { Command } from "commander";
 import { StreamlabError } from "../errors";
-import { FEED_KINDS, FileSimulator, writeDailyFiles, type FeedKind } from "../sim/index";
+import type { FeedKind } from "../sim/index";
+import { FEED_KINDS } from "../sim/schemas";
 import { parseDuration } from "../util/duration";
 
 interface SimulateFlags {
@@ -60,6 +61,7 @@ export function registerSimulate(p: Command): void {
       const seed = num("--seed", o.seed, true);
       if (o.daily) {
         if (!o.start) throw new StreamlabError("INVALID_OPTION", "--daily needs --start <YYYY-MM-DD>, the first day.", { hint: "For example: streamlab simulate --daily --days 3 --start 2025-01-01 --rows 1000 --out data/raw/daily" });
+        const { writeDailyFiles } = await import("../sim/index.js");
         const files = writeDailyFiles({ dir: o.out!, start: o.start, days: num("--days", o.days, true), rows: num("--rows", o.rows, true), seed, badValueRatio: num("--bad-values", o.badValues), lateDay: o.lateDay, skipExisting: false, ...faults });
         for (const f of files) {
           console.log(`${f.path}: ${f.lines} lines (${f.malformedLines.length} malformed, ${f.duplicates} duplicates, ${f.late} late, ${f.badValues} bad values)`);
@@ -67,6 +69,7 @@ export function registerSimulate(p: Command): void {
         return;
       }
       if (o.badValues !== "0" || o.lateDay) throw new StreamlabError("INVALID_OPTION", "--bad-values and --late-day are options of --daily.", { hint: "Add --daily, or leave them out." });
+      const { FileSimulator } = await import("../sim/index.js");
       const sim = new FileSimulator({
         dir: o.out!,
         kind: o.kind as FeedKind,

@@ -1,6 +1,5 @@
 /** `streamlab users` (`npm run users`): the users feed (lib/pipeline/users-feed.ts) from a terminal. */
 import type { Command } from "commander";
-import { runUsersFeed } from "../pipeline/users-feed";
 
 export function registerUsers(p: Command): void {
   p.command("users")
@@ -16,6 +15,7 @@ export function registerUsers(p: Command): void {
       let stop!: () => void;
       const stopSignal = new Promise<void>((r) => (stop = r));
       process.once("SIGINT", () => stop());
+      const { runUsersFeed } = await import("../pipeline/users-feed.js");
       const n = await runUsersFeed({ every: opts.every, cron: opts.cron, timeZone: opts.tz, rows: Number(opts.rows), cycles: opts.cycles === undefined ? undefined : Number(opts.cycles), email: opts.email, dryRun: opts.dryRun }, stopSignal);
       console.log(`stopped after ${n} cycle(s); run again to continue (the checkpoint keeps the schedule's place)`);
     });

@@ -153,7 +153,7 @@ function round(x: number, digits: number): number {
   return Math.round(x * k) / k;
 }
 
-export const FEED_KINDS: readonly FeedKind[] = ["events", "users", "weather"];
+export { FEED_KINDS } from "./schemas";
 
 export function rowGenerator(kind: FeedKind, seed: number): RowGenerator {
   switch (kind) {

@@ -14,4 +14,7 @@ export const USERS_SCHEMA = "name STRING, address STRING, email STRING, signup_t
 export const WEATHER_SCHEMA = "station_id STRING, temperature_c DOUBLE, humidity DOUBLE, wind_kph DOUBLE, event_time TIMESTAMP";
 
 /** Each feed's schema by kind. The columns are the generators' (a test holds the two together). */
+/** The simulator's feeds (here, with their schemas, so a command line lists them without loading Faker). */
+export const FEED_KINDS: readonly FeedKind[] = ["events", "users", "weather"];
+
 export const FEED_SCHEMAS: Readonly<Record<FeedKind, string>> = { events: EVENTS_SCHEMA, users: USERS_SCHEMA, weather: WEATHER_SCHEMA };

@@ -1,7 +1,7 @@
 /** Lists a landing folder as a file stream source sees it: data files only, oldest first. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { sqlString } from "../duck";
+import { sqlString } from "../sql-text";
 import { StreamlabError } from "../errors";
 
 export interface ListedFile {
