@@ -3,6 +3,9 @@
  * talks to. Nothing outside this file imports @duckdb/node-api directly.
  */
 import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader } from "@duckdb/node-api";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { StreamlabError, messageOf } from "./errors";
 
 export type Row = Record<string, unknown>;
@@ -12,6 +15,34 @@ export interface DuckOptions {
   path?: string;
   /** DuckDB threads; default: all cores. */
   threads?: number;
+  /**
+   * DuckDB's memory_limit ("2GB", "512MB"; default DuckDB's, 80% of RAM): past it, joins,
+   * aggregations, sorts and the batch tables spill to `tempDirectory` instead of growing.
+   */
+  memoryLimit?: string;
+  /** Where DuckDB spills (temp_directory); default a folder of this process under the system's temporary folder. */
+  tempDirectory?: string;
+}
+
+let tempDir: string | undefined;
+
+/** This process's spill folder, removed when the process exits. */
+function processTempDirectory(): string {
+  if (!tempDir) {
+    const dir = (tempDir = path.join(os.tmpdir(), `streamlab-duckdb-${process.pid}`));
+    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  return tempDir;
+}
+
+const MEMORY = /^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i;
+
+/** Checks a memory size as DuckDB takes it ("2GB", "512MiB"); `what` names the option at fault. */
+export function checkMemoryLimit(value: string, what = "memoryLimit"): string {
+  if (!MEMORY.test(value)) {
+    throw new StreamlabError("INVALID_OPTION", `${what} must be a size such as "2GB" or "512MB", got "${value}".`, { hint: "Units: B, KB, MB, GB, TB (or KiB, MiB, GiB, TiB)." });
+  }
+  return value.trim();
 }
 
 /** A DuckDB connection with the few helpers the library needs. */
@@ -24,6 +55,10 @@ export class Duck {
   static async open(options: DuckOptions = {}): Promise<Duck> {
     const config: Record<string, string> = {};
     if (options.threads) config.threads = String(options.threads);
+    if (options.memoryLimit) {
+      config.memory_limit = checkMemoryLimit(options.memoryLimit);
+      config.temp_directory = options.tempDirectory ?? processTempDirectory();
+    } else if (options.tempDirectory) config.temp_directory = options.tempDirectory;
     const instance = await DuckDBInstance.create(options.path ?? ":memory:", config);
     const connection = await instance.connect();
     const duck = new Duck(instance, connection);
@@ -92,11 +127,19 @@ function sqlError(sql: string, e: unknown): StreamlabError {
 }
 
 let shared: Promise<Duck> | undefined;
+let sharedOptions: DuckOptions = {};
 
 /** The process-wide default DuckDB session that notebooks and helpers share. */
 export function duck(): Promise<Duck> {
-  shared ??= Duck.open();
+  shared ??= Duck.open(sharedOptions);
   return shared;
+}
+
+/** Settings of the shared session (a command's --memory-limit), before anything opens it. */
+export function configureSharedDuck(options: DuckOptions): void {
+  if (shared) throw new StreamlabError("INVALID_ARGUMENT", "The shared DuckDB session is already open: configure it before the first query.");
+  if (options.memoryLimit) checkMemoryLimit(options.memoryLimit);
+  sharedOptions = { ...options };
 }
 
 import { sqlIdent, sqlString } from "./sql-text";

@@ -33,6 +33,7 @@ interface IngestFlags {
   queryName?: string;
   sink: string;
   mergeSchema?: boolean;
+  memoryLimit?: string;
 }
 
 const SINKS = ["delta", "postgres"];
@@ -68,10 +69,15 @@ export function registerIngest(p: Command): void {
     .option("--max-files-per-trigger <n>", `${defs.maxFilesPerTrigger.doc} (default ${defs.maxFilesPerTrigger.default})`)
     .option("--option <key=value>", "any file source option below, with or without the cloudFiles. prefix (repeatable)", collect, [])
     .option("--query-name <name>", "the query's name")
+    .option("--memory-limit <size>", "DuckDB's memory_limit (e.g. 2GB): past it, a batch larger than memory spills to disk instead of growing")
     .addHelpText("after", `\nFile source options (--option name=value):\n${FILE_SOURCE_OPTIONS.help().join("\n")}`)
     .action(async (sourceDir: string, table: string | undefined, o: IngestFlags) => {
       if (!SINKS.includes(o.sink)) throw new StreamlabError("INVALID_OPTION", `--sink must be ${SINKS.join(" or ")}, got "${o.sink}".`);
       const options = sourceOptions(o);
+      if (o.memoryLimit !== undefined) {
+        const { configureSharedDuck, checkMemoryLimit } = await import("../duck.js");
+        configureSharedDuck({ memoryLimit: checkMemoryLimit(o.memoryLimit, "--memory-limit") });
+      }
       const r = o.sink === "postgres" ? await ingestToPostgres(sourceDir, table ?? "user_events", options, o) : await ingestToDelta(sourceDir, table, options, o);
       console.log(r);
     });
