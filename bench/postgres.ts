@@ -1,6 +1,6 @@
 /**
- * postgres: the PostgreSQL sink's rows/s (staging COPY, ON CONFLICT insert, ledger, one
- * transaction) against a plain COPY of the same rows into an empty table, in the same run, on the
+ * postgres: the PostgreSQL sink's rows/s (a batch of new keys copied straight into the table, ledger,
+ * one transaction) against a plain COPY of the same rows into an empty table, in the same run, on the
  * real server when one answers on 127.0.0.1:5432 (else on embedded PGlite, where COPY FROM STDIN
  * is not available and the sink uses parameterised inserts).
  */
@@ -65,8 +65,8 @@ export async function postgresBench(): Promise<void> {
     const s = median(sinks);
     console.log(`target: ${embedded ? "embedded PGlite" : "PostgreSQL at 127.0.0.1:5432"}, ${ROWS} rows`);
     console.log(`plain COPY into an empty user_events: ${c.toFixed(0)} ms (${((ROWS / c) * 1000).toFixed(0)} rows/s)`);
-    console.log(`PostgreSQL sink (staging COPY + ON CONFLICT insert + ledger, one transaction): ${s.toFixed(0)} ms (${((ROWS / s) * 1000).toFixed(0)} rows/s)`);
-    console.log(`ratio: sink throughput / plain COPY throughput = ${(c / s).toFixed(2)} (target ≥ 0.7)`);
+    console.log(`PostgreSQL sink (keys looked up while DuckDB writes the rows, then COPY straight into the table, ledger, one transaction; a batch with a key already there is staged and inserted ON CONFLICT DO NOTHING): ${s.toFixed(0)} ms (${((ROWS / s) * 1000).toFixed(0)} rows/s)`);
+    console.log(`ratio: sink throughput / plain COPY throughput = ${(c / s).toFixed(2)} (target ≥ 0.9)`);
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await admin.end();
   } finally {

@@ -325,6 +325,55 @@ export class PostgresSink implements Sink {
     }
   }
 
+  /**
+   * Append mode's common case, at the speed of a plain COPY: when none of the batch's keys is in
+   * the table yet, its rows (each key's first row; the batch's own repeats are skipped as ON
+   * CONFLICT DO NOTHING would) are copied straight into the table — no staging table, no
+   * per-row conflict check. The keys are looked up first (copied into a temporary table and joined
+   * with the table's unique index); when one is there, or another writer inserts one meanwhile
+   * (a unique violation, undone by the savepoint), undefined: the staged ON CONFLICT path runs.
+   */
+  private async copyDirect(c: pg.Client, table: string, csv: string, cols: string[]): Promise<{ inserted: number; skipped: number } | undefined> {
+    if (!this.copySupported || this.ctx.outputMode !== "append" || this.keys.length === 0) return undefined;
+    const duck = this.ctx.duck;
+    const keyList = this.keys.join(", ");
+    const firstOfKey = `${csv}.first`;
+    const keysCsv = `${csv}.keys`;
+    try {
+      // rowid: the batch's own order, so the first row of a repeated key wins, as with DO NOTHING
+      // (a batch given as a query has none: the staged path keeps its order).
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) return undefined;
+      const [counts] = await duck.all<{ total: bigint; distinct: bigint }>(`SELECT count(*) AS total, count(DISTINCT (${keyList})) AS distinct FROM ${table}`);
+      const total = Number(counts!.total);
+      const rows = counts!.total === counts!.distinct ? `SELECT * FROM ${table}` : `SELECT * EXCLUDE (__sl_n) FROM (SELECT *, row_number() OVER (PARTITION BY ${keyList} ORDER BY rowid) AS __sl_n FROM ${table}) WHERE __sl_n = 1`;
+      await duck.run(`COPY (SELECT DISTINCT ${keyList} FROM ${table}) TO ${sqlString(keysCsv)} (FORMAT csv, HEADER false)`);
+      // The server looks the keys up while DuckDB writes the rows.
+      const lookup = (async () => {
+        await c.query(`CREATE TEMP TABLE streamlab_keys ON COMMIT DROP AS SELECT ${keyList} FROM ${this.target} WITH NO DATA`);
+        await pipeline(fs.createReadStream(keysCsv), c.query(copyFrom(`COPY streamlab_keys (${keyList}) FROM STDIN (FORMAT csv)`)));
+        return (await c.query(`SELECT 1 FROM streamlab_keys k JOIN ${this.target} t USING (${keyList}) LIMIT 1`)).rowCount ?? 0;
+      })();
+      const [present] = await Promise.all([lookup, duck.run(`COPY (${rows}) TO ${sqlString(firstOfKey)} (FORMAT csv, HEADER false)`)]);
+      if (present > 0) return undefined;
+      await c.query("SAVEPOINT streamlab_direct");
+      try {
+        const copy = c.query(copyFrom(`COPY ${this.target} (${cols.join(", ")}) FROM STDIN (FORMAT csv)`));
+        await pipeline(fs.createReadStream(firstOfKey), copy);
+        const inserted = Number(copy.rowCount ?? 0);
+        await c.query("RELEASE SAVEPOINT streamlab_direct");
+        return { inserted, skipped: total - inserted };
+      } catch (e) {
+        // Another writer inserted one of the keys since the lookup: the staged path skips it.
+        if ((e as { code?: string }).code !== "23505") throw e;
+        await c.query("ROLLBACK TO SAVEPOINT streamlab_direct");
+        return undefined;
+      }
+    } finally {
+      fs.rmSync(firstOfKey, { force: true });
+      fs.rmSync(keysCsv, { force: true });
+    }
+  }
+
   private async writeBatch(c: pg.Client, batchId: number, table: string, csv: string, cols: string[]): Promise<SinkResult> {
     const queryId = this.ctx.queryId;
     await c.query("BEGIN");
@@ -335,6 +384,12 @@ export class PostgresSink implements Sink {
       if (done.rowCount) {
         await c.query("ROLLBACK");
         return { numOutputRows: 0, skipped: true, metrics: { rowsInserted: "0", rowsSkipped: "0", batchAlreadyCommitted: "true" } };
+      }
+      const direct = await this.copyDirect(c, table, csv, cols);
+      if (direct) {
+        await c.query(`INSERT INTO ${this.ledger} (query_id, batch_id, target_table, rows_inserted, rows_skipped) VALUES ($1, $2, $3, $4, $5)`, [queryId, batchId, this.options.table, direct.inserted, direct.skipped]);
+        await c.query("COMMIT");
+        return { numOutputRows: direct.inserted, metrics: { rowsInserted: String(direct.inserted), rowsSkipped: String(direct.skipped) } };
       }
       await c.query(`CREATE TEMP TABLE streamlab_staging ON COMMIT DROP AS SELECT ${cols.join(", ")} FROM ${this.target} WITH NO DATA`);
       await this.stage(c, table, csv, cols);

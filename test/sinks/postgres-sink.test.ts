@@ -70,6 +70,27 @@ for (const target of targets) {
     assert.deepEqual(ledger.map((l) => [Number(l.batch_id), Number(l.rows_inserted), Number(l.rows_skipped)]), [[0, 3, 1], [1, 1, 1]]);
   });
 
+  test(`${target.name}: a key repeated inside a batch keeps its first row, whether the batch goes straight into the table (no key there yet) or through the staged insert`, async (t) => {
+    const db = await target.setup(t);
+    if (!db) return;
+    const dir = tmpDir(t);
+    const mem = new MemoryStream(["event_id", "user_id", "event_type", "product_id", "price", "event_timestamp"]);
+    const q = await readStream.memory(mem).select("event_id", "user_id", "event_type", "product_id", "CAST(price AS DECIMAL(10,2)) AS price", "event_timestamp").writeStream(
+      { format: "postgres", options: { table: "user_events", keyColumns: ["event_id"], connectionString: db.url } },
+      { queryName: `pg-first-${target.name}`, checkpointLocation: path.join(dir, "ck") },
+    );
+    // Batch 0: no key in the table yet. Batch 1: "x" is there, so the batch is staged.
+    mem.addData([event("x", 1), event("y", 2), event("x", 3), event("y", 4), event("z", 5)]);
+    await q.processAllAvailable();
+    mem.addData([event("x", 6), event("w", 7), event("w", 8)]);
+    await q.processAllAvailable();
+    await q.stop();
+    assert.equal(q.exception, undefined, String(q.exception));
+    const rows = await query<{ event_id: string; user_id: string }>(db.url, "SELECT event_id, user_id FROM user_events ORDER BY event_id");
+    assert.deepEqual(rows.map((r) => [r.event_id, r.user_id]), [["w", "u_0"], ["x", "u_1"], ["y", "u_2"], ["z", "u_5"]]);
+    assert.deepEqual(q.recentProgress.map((p) => [p.sink.metrics.rowsInserted, p.sink.metrics.rowsSkipped]), [["3", "2"], ["1", "2"]]);
+  });
+
   test(`${target.name}: a query killed after the database commit and restarted writes every row exactly once`, async (t) => {
     const db = await target.setup(t);
     if (!db) return;
