@@ -86,14 +86,17 @@ test("a stream writing one file per batch keeps its small files below minNumFile
   const input = new MemoryStream(["id"]);
   const q = await readStream.memory(input).writeStream({ format: "delta", path: root, options: { properties: ON(5) } }, { checkpointLocation: path.join(dir, "ck"), duck });
   let compactions = 0;
-  for (let i = 0; i < 20; i++) {
-    input.addData([{ id: i }]);
-    await q.processAllAvailable();
-    const active = (await Snapshot.load(root, { duck })).files.length;
-    assert.ok(active < 5 + 1, `after batch ${i}: ${active} active files`);
-    if (q.lastProgress!.sink.metrics.autoCompactVersion !== undefined) compactions++;
+  try {
+    for (let i = 0; i < 20; i++) {
+      input.addData([{ id: i }]);
+      await q.processAllAvailable();
+      const active = (await Snapshot.load(root, { duck })).files.length;
+      assert.ok(active < 5 + 1, `after batch ${i}: ${active} active files`);
+      if (q.lastProgress!.sink.metrics.autoCompactVersion !== undefined) compactions++;
+    }
+  } finally {
+    await q.stop();
   }
-  await q.stop();
   assert.deepEqual(await ids(root, duck), range(20));
   const history = DeltaTable.forPath(root, duck).history();
   const auto = history.filter((h) => h.operation === "OPTIMIZE" && h.operationParameters.auto === true);
