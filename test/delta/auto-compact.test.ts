@@ -105,6 +105,36 @@ test("a stream writing one file per batch keeps its small files below minNumFile
   assert.equal(history.filter((h) => h.operation === "STREAMING UPDATE").length, 20, "one commit per batch besides the compactions");
 });
 
+test("a stream with auto compaction while another process appends to the same table: every row exactly once", { timeout: 180_000 }, async (t) => {
+  const duck = await Duck.open();
+  t.after(() => duck.close());
+  const dir = tmpDir(t);
+  const root = path.join(dir, "t");
+  await writeDelta(root, "SELECT -1::BIGINT AS id", { duck, properties: ON(3) });
+  const input = new MemoryStream(["id"]);
+  const q = await readStream.memory(input).select("CAST(id AS BIGINT) AS id").writeStream({ format: "delta", path: root }, { checkpointLocation: path.join(dir, "ck"), duck });
+  const writeModule = path.resolve(__dirname, "../../lib/delta/write.js");
+  const script = `
+    const { writeDelta } = require(${JSON.stringify(writeModule)});
+    (async () => { for (let i = 1000; i < 1020; i++) await writeDelta(${JSON.stringify(root)}, "SELECT " + i + "::BIGINT AS id"); })()
+      .then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });`;
+  const child = spawn(process.execPath, ["-e", script], { stdio: "inherit" });
+  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  try {
+    for (let i = 0; i < 20; i++) {
+      input.addData([{ id: i }]);
+      await q.processAllAvailable();
+    }
+  } finally {
+    await q.stop();
+  }
+  assert.equal(await exit, 0);
+  assert.deepEqual(await ids(root, duck), [-1, ...range(20), ...range(20, 1000)]);
+  const history = DeltaTable.forPath(root, duck).history();
+  assert.equal(history.filter((h) => h.operation === "STREAMING UPDATE").length, 20);
+  assert.ok(history.some((h) => h.operation === "OPTIMIZE" && h.operationParameters.auto === true));
+});
+
 test("the snapshot a write returns is the table after its auto compaction, equal to the table loaded from its log", async (t) => {
   const duck = await Duck.open();
   t.after(() => duck.close());
