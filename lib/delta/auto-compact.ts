@@ -4,7 +4,7 @@ import { StreamlabError } from "../errors";
 import { parseBytes } from "../util/options";
 import type { AddFile } from "./actions";
 import { DEFAULT_TARGET_FILE_SIZE } from "./data-files";
-import { optimize, partitionKey, type OptimizeResult } from "./operations/optimize";
+import { optimize, partitionKeyOf, type OptimizeResult } from "./operations/optimize";
 import type { Snapshot } from "./snapshot";
 
 /** The table properties: Databricks' names, the two thresholds being its spark.databricks.delta.autoCompact.* settings. */
@@ -54,11 +54,12 @@ export function autoCompactRequested(configuration: Record<string, string | null
 export async function autoCompact(snapshot: Snapshot, added: readonly AddFile[], duck: Duck): Promise<OptimizeResult | undefined> {
   const settings = autoCompactSettings(snapshot.configuration);
   if (!settings || added.length === 0) return undefined;
-  const touched = new Map(added.map((a) => [partitionKey(snapshot, a.partitionValues), a.partitionValues ?? {}]));
+  const partitionKey = partitionKeyOf(snapshot);
+  const touched = new Map(added.map((a) => [partitionKey(a.partitionValues), a.partitionValues ?? {}]));
   const small = new Map<string, number>();
   for (const f of snapshot.files) {
     if (f.size >= settings.maxFileSize) continue;
-    const key = partitionKey(snapshot, f.partitionValues);
+    const key = partitionKey(f.partitionValues);
     if (touched.has(key)) small.set(key, (small.get(key) ?? 0) + 1);
   }
   const due = [...touched].filter(([key]) => (small.get(key) ?? 0) >= settings.minNumFiles).map(([, values]) => values);

@@ -4,6 +4,7 @@ import type { Duck } from "../../duck";
 import type { Action, AddFile } from "../actions";
 import { DEFAULT_TARGET_FILE_SIZE, discardFiles, writeDataFiles } from "../data-files";
 import { planScan } from "../scan";
+import { physicalName } from "../schema";
 
 import type { Snapshot } from "../snapshot";
 import { checkWritable } from "../table-features";
@@ -32,9 +33,19 @@ export interface OptimizeResult {
   snapshot?: Snapshot;
 }
 
-/** A file's partition as a comparable key: its values in partition-column order. */
-export function partitionKey(snapshot: Snapshot, partitionValues: Record<string, string | null> | undefined): string {
-  return JSON.stringify(snapshot.partitionColumns.map((c) => partitionValues?.[c] ?? null));
+/** A file's partition as a comparable key: its values in partition-column order (under their physical names with column mapping). */
+export function partitionKeyOf(snapshot: Snapshot): (partitionValues: Record<string, string | null> | undefined) => string {
+  const names = partitionNames(snapshot);
+  return (values) => JSON.stringify(names.map(([logical, phys]) => values?.[phys] ?? values?.[logical] ?? null));
+}
+
+/** Each partition column's logical and physical name. */
+function partitionNames(snapshot: Snapshot): [string, string][] {
+  const fields = snapshot.schema.fields;
+  return snapshot.partitionColumns.map((c) => {
+    const f = fields.find((x) => x.name === c);
+    return [c, f ? physicalName(f, snapshot.columnMapping) : c];
+  });
 }
 
 export async function optimize(snapshot: Snapshot, duck: Duck, options: OptimizeOptions = {}): Promise<OptimizeResult> {
@@ -43,12 +54,13 @@ export async function optimize(snapshot: Snapshot, duck: Duck, options: Optimize
   const minNumFiles = Math.max(2, options.minNumFiles ?? 2);
   let files = snapshot.files;
   if (options.where) files = (await planScan(snapshot, duck, { filter: options.where })).files;
-  const only = options.partitions && new Set(options.partitions.map((p) => partitionKey(snapshot, p)));
+  const partitionKey = partitionKeyOf(snapshot);
+  const only = options.partitions && new Set(options.partitions.map(partitionKey));
   // Group small files by partition; a partition needs at least minNumFiles to be worth rewriting.
   const groups = new Map<string, AddFile[]>();
   for (const f of files) {
     if (f.size >= target && !f.deletionVector) continue;
-    const key = partitionKey(snapshot, f.partitionValues);
+    const key = partitionKey(f.partitionValues);
     if (only && !only.has(key)) continue;
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
@@ -92,8 +104,14 @@ export async function optimize(snapshot: Snapshot, duck: Duck, options: Optimize
 
 /** The partitions as one predicate for commitInfo (Delta records auto compaction's partition filter the same way); none for an unpartitioned table. */
 function partitionPredicate(snapshot: Snapshot, partitions: Record<string, string | null>[]): string[] {
-  const cols = snapshot.partitionColumns;
+  const cols = partitionNames(snapshot);
   if (cols.length === 0 || partitions.length === 0) return [];
-  const one = (p: Record<string, string | null>) => cols.map((c) => (p[c] == null ? `${sqlIdent(c)} IS NULL` : `${sqlIdent(c)} = ${sqlString(p[c]!)}`)).join(" AND ");
+  const one = (p: Record<string, string | null>) =>
+    cols
+      .map(([c, phys]) => {
+        const v = p[phys] ?? p[c] ?? null;
+        return v === null ? `${sqlIdent(c)} IS NULL` : `${sqlIdent(c)} = ${sqlString(v)}`;
+      })
+      .join(" AND ");
   return [partitions.map((p) => (partitions.length > 1 && cols.length > 1 ? `(${one(p)})` : one(p))).join(" OR ")];
 }
