@@ -9,6 +9,7 @@ import type { Duck } from "../duck";
 import { duck as sharedDuck } from "../duck";
 import { StreamlabError } from "../errors";
 import type { Action, Metadata, Protocol } from "./actions";
+import { autoCompactSettings } from "./auto-compact";
 import { parseDdl } from "./ddl";
 import { logDir } from "./log-path";
 import { listLog } from "./log-segment";
@@ -20,7 +21,7 @@ import { Transaction, type CommitResult } from "./transaction";
 export interface CreateTableOptions {
   /** Partition columns (simple types only; at least one column must stay a data column). */
   partitionColumns?: string[];
-  /** Table properties, the metaData's configuration (delta.appendOnly, delta.checkpointInterval, delta.constraints.NAME, ...). */
+  /** Table properties, the metaData's configuration (delta.appendOnly, delta.checkpointInterval, delta.autoOptimize.autoCompact, delta.constraints.NAME, ...). */
   properties?: Record<string, string>;
   /** The same as `properties` (Delta's name for them); both may be given and are merged. */
   configuration?: Record<string, string>;
@@ -72,6 +73,7 @@ export function newMetadata(schema: StructType, partitionBy: string[], propertie
   if (interval !== undefined && !(Number.isInteger(Number(interval)) && Number(interval) > 0)) {
     throw new StreamlabError("INVALID_OPTION", `delta.checkpointInterval must be a positive integer, got "${interval}".`);
   }
+  autoCompactSettings(properties);
   return {
     id: crypto.randomUUID(),
     ...(name ? { name } : {}),

@@ -8,8 +8,9 @@
  */
 import * as crypto from "node:crypto";
 import type { Duck } from "../duck";
-import { StreamlabError, messageOf } from "../errors";
+import { StreamlabError, isStreamlabError, messageOf } from "../errors";
 import type { Action, AddFile, CommitInfo } from "./actions";
+import { autoCompact, autoCompactRequested } from "./auto-compact";
 import { writeCheckpoint } from "./checkpoint-writer";
 import { readCommitFile } from "./commit-range";
 import { cleanupExpiredLogs } from "./log-cleanup";
@@ -51,8 +52,15 @@ export interface CommitResult {
   attempts: number;
   /** True when this commit also wrote a checkpoint. */
   checkpointed: boolean;
-  /** The table at the version committed, when it follows from the snapshot read and this commit alone (no other writer committed between). */
+  /**
+   * The table at the version committed, when it follows from the snapshot read and this commit
+   * alone (no other writer committed between) — or, when auto compaction followed the commit, the
+   * table after the compaction's commit (a later version) when that is known. Either way
+   * Snapshot.update() brings it to the latest version.
+   */
   snapshot?: Snapshot;
+  /** The version of the auto compaction this commit set off (delta.autoOptimize.autoCompact), if one was committed. */
+  autoCompactVersion?: number;
 }
 
 export class Transaction {
@@ -144,8 +152,8 @@ export class Transaction {
       if (this.storage.putIfAbsent(file, text)) {
         // Nobody committed between our read and our commit: the new version is the read one plus our actions.
         const snapshot = this.snapshot && version === this.readVersion + 1 ? this.snapshot.advance([{ version, path: file, actions: [{ commitInfo }, ...body] }]) : undefined;
-        const checkpointed = await this.afterCommit(version, snapshot);
-        return { version, skipped: false, attempts: attempt, checkpointed, snapshot };
+        const { checkpointed, compacted } = await this.afterCommit(version, snapshot);
+        return { version, skipped: false, attempts: attempt, checkpointed, snapshot: compacted?.snapshot ?? snapshot, ...(compacted ? { autoCompactVersion: compacted.version } : {}) };
       }
       // Another writer took `version`: check every commit since our read against what we did.
       const listing = listLog(this.tableRoot, this.storage);
@@ -224,8 +232,14 @@ export class Transaction {
     }
   }
 
+  /** The post-commit hooks, in Delta's order: the checkpoint, then auto compaction. Neither ever fails the commit. */
+  private async afterCommit(version: number, committed: Snapshot | undefined): Promise<{ checkpointed: boolean; compacted?: { version: number; snapshot?: Snapshot } }> {
+    const checkpointed = await this.checkpointAfter(version, committed);
+    return { checkpointed, compacted: await this.autoCompactAfter(version, committed) };
+  }
+
   /** Checkpoint every delta.checkpointInterval commits; a failure here never fails the commit. */
-  private async afterCommit(version: number, committed: Snapshot | undefined): Promise<boolean> {
+  private async checkpointAfter(version: number, committed: Snapshot | undefined): Promise<boolean> {
     const interval = Number(this.snapshotConfig()["delta.checkpointInterval"] ?? 10) || 10;
     if (version === 0 || version % interval !== 0) return false;
     try {
@@ -236,6 +250,28 @@ export class Transaction {
     } catch (e) {
       process.emitWarning(`Streamlab: could not write the checkpoint for version ${version} of ${this.tableRoot}: ${messageOf(e)} (the table is fine; the next checkpoint will cover it).`);
       return false;
+    }
+  }
+
+  /**
+   * Auto compaction (delta.autoOptimize.autoCompact) after a commit that added files — never after
+   * a rearrangement, which is what it commits itself. It compacts the partitions this commit
+   * touched, on the latest table, in a commit of its own; a failure here never fails the commit.
+   * Returns that commit's version and the table after it (undefined when not derived from ours).
+   */
+  private async autoCompactAfter(version: number, committed: Snapshot | undefined): Promise<{ version: number; snapshot?: Snapshot } | undefined> {
+    if (this.isRearrangement || !autoCompactRequested(this.snapshotConfig())) return undefined;
+    const added = this.actions.filter((a) => a.add).map((a) => a.add!);
+    if (added.length === 0) return undefined;
+    try {
+      const latest = committed ? committed.update() : await Snapshot.load(this.tableRoot, { duck: this.duck, storage: this.storage });
+      const r = await autoCompact(latest, added, this.duck);
+      return r?.version == null ? undefined : { version: r.version, snapshot: r.snapshot };
+    } catch (e) {
+      // Another writer compacted (or deleted from) these files first: nothing is lost, the table is already in hand.
+      if (isStreamlabError(e, "DELTA_CONCURRENT_DELETE_READ")) return undefined;
+      process.emitWarning(`Streamlab: auto compaction after version ${version} of ${this.tableRoot} failed: ${messageOf(e)} (the write is committed; the next write tries again).`);
+      return undefined;
     }
   }
 

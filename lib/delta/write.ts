@@ -38,7 +38,7 @@ export interface WriteOptions {
   overwriteSchema?: boolean;
   /** With mode "overwrite": replace only the rows matching this predicate; every new row must match it. */
   replaceWhere?: string;
-  /** Table properties when creating (delta.checkpointInterval, delta.appendOnly, delta.enableChangeDataFeed, delta.constraints.NAME, ...). */
+  /** Table properties when creating (delta.checkpointInterval, delta.appendOnly, delta.enableChangeDataFeed, delta.autoOptimize.autoCompact, delta.constraints.NAME, ...). */
   properties?: Record<string, string>;
   /** Idempotent writes: skip when this appId already committed this txnVersion or a later one. */
   txnAppId?: string;
@@ -78,8 +78,10 @@ export interface WriteResult {
   numRemovedFiles: number;
   /** Columns added by mergeSchema. */
   addedColumns: string[];
-  /** The table at `version`, when it follows from the snapshot written to and this commit (for the caller to keep). */
+  /** The table at `version` (or after the auto compaction that followed), when it follows from the snapshot written to and the commits made (for the caller to keep). */
   snapshot?: Snapshot;
+  /** The version of the auto compaction the write set off (delta.autoOptimize.autoCompact), if any. */
+  autoCompactVersion?: number;
 }
 
 const MODES: SaveMode[] = ["append", "overwrite", "errorIfExists", "ignore"];
@@ -194,6 +196,7 @@ async function writeTo(root: string, snapshot: Snapshot | undefined, input: Data
       numRemovedFiles: result.skipped ? 0 : removed,
       addedColumns: plan.addedColumns,
       snapshot: result.snapshot,
+      ...(result.autoCompactVersion !== undefined ? { autoCompactVersion: result.autoCompactVersion } : {}),
     };
   } catch (e) {
     discardFiles(root, written, storage);

@@ -76,7 +76,7 @@ export class DeltaSink implements Sink {
     return {
       numOutputRows: r.numOutputRows,
       skipped: r.skipped,
-      metrics: { tableVersion: String(r.version), ...(r.skipped ? { batchAlreadyCommitted: "true" } : {}), ...(r.addedColumns.length ? { addedColumns: r.addedColumns.join(",") } : {}) },
+      metrics: { tableVersion: String(r.version), ...(r.skipped ? { batchAlreadyCommitted: "true" } : {}), ...(r.addedColumns.length ? { addedColumns: r.addedColumns.join(",") } : {}), ...(r.autoCompactVersion !== undefined ? { autoCompactVersion: String(r.autoCompactVersion) } : {}) },
     };
   }
 
