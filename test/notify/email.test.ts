@@ -36,30 +36,7 @@ test("the users feed appends on its schedule, never replacing rows, with a time-
 test("email summary: sent to a real SMTP server, with the versions table in the HTML; dry run writes a valid .eml", async (t) => {
   const dir = tmpDir(t);
   const table = await usersTable(dir);
-  const received: string[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS"],
-    onData(stream, _session, cb) {
-      let data = "";
-      stream.on("data", (d: Buffer) => (data += d.toString()));
-      stream.on("end", () => {
-        received.push(data);
-        cb();
-      });
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  t.after(() => new Promise<void>((r) => server.close(() => r())));
-  const port = (server.server.address() as { port: number }).port;
-  const env = { ...process.env };
-  Object.assign(process.env, { SMTP_HOST: "127.0.0.1", SMTP_PORT: String(port), SMTP_SECURE: "false", MAIL_FROM: "lab@example.test", MAIL_TO: "team@example.test" });
-  t.after(() => {
-    for (const k of ["SMTP_HOST", "SMTP_PORT", "SMTP_SECURE", "MAIL_FROM", "MAIL_TO"]) {
-      if (env[k] === undefined) delete process.env[k];
-      else process.env[k] = env[k];
-    }
-  });
+  const received = await smtpServer(t);
   assert.equal(await emailSummary(["node", "email-summary", "--table", table, "--since-version", "0"]), 0);
   assert.equal(received.length, 1);
   const msg = received[0]!;

@@ -47,16 +47,22 @@ function event(id: string, i: number) {
   return { event_id: id, user_id: `u_${i % 7}`, event_type: ["view", "add_to_cart", "purchase"][i % 3], product_id: `p_${i % 5}`, price: (i % 50) + 0.99, event_timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) };
 }
 
+/** A query from a memory stream of events into `user_events` at `url`, keyed on event_id. */
+async function eventsToPostgres(url: string, dir: string, queryName: string) {
+  const mem = new MemoryStream(["event_id", "user_id", "event_type", "product_id", "price", "event_timestamp"]);
+  const q = await readStream.memory(mem).select("event_id", "user_id", "event_type", "product_id", "CAST(price AS DECIMAL(10,2)) AS price", "event_timestamp").writeStream(
+    { format: "postgres", options: { table: "user_events", keyColumns: ["event_id"], connectionString: url } },
+    { queryName, checkpointLocation: path.join(dir, "ck") },
+  );
+  return { mem, q };
+}
+
 for (const target of targets) {
   test(`${target.name}: duplicates are skipped (within and across batches), counted, and the ledger records each batch`, async (t) => {
     const db = await target.setup(t);
     if (!db) return;
     const dir = tmpDir(t);
-    const mem = new MemoryStream(["event_id", "user_id", "event_type", "product_id", "price", "event_timestamp"]);
-    const q = await readStream.memory(mem).select("event_id", "user_id", "event_type", "product_id", "CAST(price AS DECIMAL(10,2)) AS price", "event_timestamp").writeStream(
-      { format: "postgres", options: { table: "user_events", keyColumns: ["event_id"], connectionString: db.url } },
-      { queryName: `pg-dup-${target.name}`, checkpointLocation: path.join(dir, "ck") },
-    );
+    const { mem, q } = await eventsToPostgres(db.url, dir, `pg-dup-${target.name}`);
     mem.addData([event("a", 1), event("b", 2), event("a", 1), event("c", 3)]);
     await q.processAllAvailable();
     mem.addData([event("c", 3), event("d", 4)]);
@@ -74,11 +80,7 @@ for (const target of targets) {
     const db = await target.setup(t);
     if (!db) return;
     const dir = tmpDir(t);
-    const mem = new MemoryStream(["event_id", "user_id", "event_type", "product_id", "price", "event_timestamp"]);
-    const q = await readStream.memory(mem).select("event_id", "user_id", "event_type", "product_id", "CAST(price AS DECIMAL(10,2)) AS price", "event_timestamp").writeStream(
-      { format: "postgres", options: { table: "user_events", keyColumns: ["event_id"], connectionString: db.url } },
-      { queryName: `pg-first-${target.name}`, checkpointLocation: path.join(dir, "ck") },
-    );
+    const { mem, q } = await eventsToPostgres(db.url, dir, `pg-first-${target.name}`);
     // Batch 0: no key in the table yet. Batch 1: "x" is there, so the batch is staged.
     mem.addData([event("x", 1), event("y", 2), event("x", 3), event("y", 4), event("z", 5)]);
     await q.processAllAvailable();
