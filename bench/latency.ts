@@ -48,7 +48,7 @@ const stats = (xs: number[]) => ({ p50: quantile(xs, 0.5), p99: quantile(xs, 0.9
 async function deltaLatency(duck: Duck, dir: string): Promise<number[]> {
   const live = path.join(dir, "live");
   const staging = path.join(dir, "staging-delta");
-  fs.mkdirSync(live);
+  fs.mkdirSync(live, { recursive: true });
   const names = await stage(duck, staging, 60, 100);
   const renamedAt = new Map<string, number>();
   const latencies: number[] = [];
