@@ -145,7 +145,7 @@ export async function batchesBench(): Promise<BenchResult> {
           spec: {
             title: "Per-batch time: 150 batches on a fresh table, then 150 more",
             data: { values: [...points, ...base] },
-            mark: { type: "line", point: { size: 10 } },
+            mark: { type: "line", strokeWidth: 1 },
             encoding: {
               x: { field: "batch", type: "quantitative", title: "batch (or file) number" },
               y: { field: "ms", type: "quantitative", title: "ms" },

@@ -44,10 +44,12 @@ function summarySpec(runs: BenchRun[]): VegaLiteSpec | undefined {
     data: { values },
     layer: [
       {
+        // Bars from 1 (the target) to the figure: right of the dashed line is met.
         mark: "bar",
         encoding: {
-          y: { field: "metric", type: "nominal", sort: null, title: null, axis: { labelLimit: 420 } },
+          y: { field: "metric", type: "nominal", sort: null, title: null },
           x: { field: "headroom", type: "quantitative", scale: { type: "log" }, title: "target ÷ measured (for ≤ targets) or measured ÷ target (for ≥), log scale" },
+          x2: { datum: 1 },
           color: { field: "status", type: "nominal", scale: { domain: ["met", "not met"], range: ["#4c9a2a", "#c0392b"] }, title: null },
           tooltip: [{ field: "figure" }],
         },
@@ -80,7 +82,8 @@ export async function writeReport(runs: BenchRun[], docs = path.join(packageRoot
   fs.mkdirSync(docs, { recursive: true });
   const written: string[] = [];
   const svg = async (file: string, spec: VegaLiteSpec) => {
-    const full = JSON.parse(JSON.stringify({ width: 560, height: 240, background: "white", ...spec })) as VegaLiteSpec;
+    const config = { axis: { labelLimit: 480 }, legend: { labelLimit: 400 } };
+    const full = JSON.parse(JSON.stringify({ width: 560, height: 240, background: "white", config, ...spec })) as VegaLiteSpec;
     fs.writeFileSync(path.join(docs, file), await renderSvg(full));
     written.push(path.join(docs, file));
   };
