@@ -73,6 +73,7 @@ function machine(): string[] {
     `- Memory: ${(os.totalmem() / 1024 ** 3).toFixed(1)} GB`,
     `- OS: ${os.type()} ${os.release()} (${os.arch()})`,
     `- Node: ${process.version}`,
+    `- Load average at the end (1, 5, 15 min): ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} — other work on the machine shows in the figures`,
     ...(commit ? [`- Commit: ${commit}`] : []),
   ];
 }
