@@ -154,13 +154,20 @@ export async function batchesBench(): Promise<BenchResult> {
           title: "Per-batch time, one 1,000-row file per batch (batches 150+ on the same table)",
           spec: {
             title: "Per-batch time: 150 batches on a fresh table, then 150 more",
-            data: { values: [...points, ...base] },
-            mark: { type: "line", strokeWidth: 1 },
-            encoding: {
-              x: { field: "batch", type: "quantitative", title: "batch (or file) number" },
-              y: { field: "ms", type: "quantitative", title: "ms" },
-              color: { field: "series", type: "nominal", title: null },
-            },
+            layer: [
+              {
+                data: { values: [...points, ...base] },
+                mark: { type: "line", strokeWidth: 1 },
+                encoding: {
+                  x: { field: "batch", type: "quantitative", title: "batch (or file) number" },
+                  y: { field: "ms", type: "quantitative", title: "ms" },
+                  color: { field: "series", type: "nominal", title: null },
+                },
+              },
+              { data: { values: [{ ms: 10 }] }, mark: { type: "rule", strokeDash: [4, 3] }, encoding: { y: { field: "ms", type: "quantitative" } } },
+              { data: { values: [{ batch: 0, ms: 10 }] }, mark: { type: "text", align: "left", dx: 4, dy: -6 }, encoding: { x: { field: "batch", type: "quantitative" }, y: { field: "ms", type: "quantitative" }, text: { value: "target: 10 ms a batch" } } },
+              { data: { values: [{ batch: BATCHES - 0.5 }] }, mark: { type: "rule", color: "gray" }, encoding: { x: { field: "batch", type: "quantitative" } } },
+            ],
           },
         },
       ],

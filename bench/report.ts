@@ -19,7 +19,7 @@ export interface BenchRun {
   seconds: number;
 }
 
-const fmt = (v: number) => (!Number.isFinite(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
+const fmt = (v: number) => (!Number.isFinite(v) ? String(v) : Math.abs(v) >= 10_000 ? Math.round(v).toLocaleString("en-US") : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
 const withUnit = (v: number, unit: string) => (unit === "×" ? `${fmt(v)}×` : unit ? `${fmt(v)} ${unit}` : fmt(v));
 const cell = (s: string) => s.replace(/\|/g, "\\|");
 
