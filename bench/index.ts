@@ -52,12 +52,12 @@ async function main(): Promise<void> {
     const started = performance.now();
     try {
       const result = await BENCHES[name]!();
-      runs.push({ name, result, output: captured.slice(1), seconds: (performance.now() - started) / 1000 });
+      runs.push({ name, result, output: [...captured], seconds: (performance.now() - started) / 1000 });
     } catch (e) {
       if (!report) throw e;
       failed = true;
       console.error(e);
-      runs.push({ name, error: e instanceof Error ? e.message : String(e), output: captured.slice(1), seconds: (performance.now() - started) / 1000 });
+      runs.push({ name, error: e instanceof Error ? e.message : String(e), output: [...captured], seconds: (performance.now() - started) / 1000 });
     }
   }
   console.log = log;
