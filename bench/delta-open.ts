@@ -11,13 +11,13 @@ import { writeCheckpoint } from "../lib/delta/checkpoint-writer";
 import { listLog, logSegment } from "../lib/delta/log-segment";
 import { planScan } from "../lib/delta/scan";
 import { Snapshot } from "../lib/delta/snapshot";
-import { median, time } from "./util";
+import { atLeast, figure, median, time, type BenchResult } from "./util";
 
 const COMMITS = 10_000;
 const FILES = 1_000;
 const INTERVAL = 10;
 
-export async function deltaOpen(): Promise<void> {
+export async function deltaOpen(): Promise<BenchResult> {
   const duck = await Duck.open();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-bench-open-"));
   try {
@@ -71,6 +71,15 @@ export async function deltaOpen(): Promise<void> {
     }
     console.log(`baseline, full replay of ${COMMITS} commits without checkpoints: median ${median(replays).toFixed(1)} ms`);
     console.log(`ratio: opening with checkpoints is ${(median(replays) / median(opens)).toFixed(1)}x faster than a full replay`);
+    return {
+      name: "delta-open",
+      metrics: [
+        figure(`open a table of ${COMMITS} commits (checkpoints every ${INTERVAL}), median`, median(opens), "ms"),
+        figure(`scan planning for ${snap!.files.length} files, median`, median(plans), "ms"),
+        figure("baseline: full replay without checkpoints, median", median(replays), "ms"),
+        atLeast("full replay / open with checkpoints", median(replays) / median(opens), "×", 1),
+      ],
+    };
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
     duck.close();

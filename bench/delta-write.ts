@@ -9,11 +9,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Duck, sqlString } from "../lib/duck";
 import { DeltaTable } from "../lib/delta/table";
-import { median, quantile, time } from "./util";
+import { atLeast, below, figure, median, quantile, time, type BenchResult } from "./util";
 
 const ROWS = 1_000_000;
 
-export async function deltaWrite(): Promise<void> {
+export async function deltaWrite(): Promise<BenchResult> {
   const duck = await Duck.open();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-bench-write-"));
   try {
@@ -52,6 +52,15 @@ export async function deltaWrite(): Promise<void> {
       target.merge({ source: `SELECT * EXCLUDE (range) FROM (${source})`, on: "t.event_id = s.event_id", clauses: [{ when: "matched", then: "update", set: "*" }, { when: "notMatched", then: "insert", values: "*" }] }),
     );
     console.log(`MERGE of 100k rows into ${ROWS}: ${m.ms.toFixed(0)} ms (${m.value.numTargetRowsUpdated} updated, ${m.value.numTargetRowsInserted} inserted, ${m.value.numTargetFilesRemoved} files rewritten)`);
+    return {
+      name: "delta-write",
+      metrics: [
+        atLeast(`Delta append / DuckDB COPY throughput (${ROWS} rows)`, c / a, "×", 0.6),
+        below("1-row append commit, median", median(lat), "ms", 30),
+        figure("1-row append commit, p95", quantile(lat, 0.95), "ms"),
+        figure("MERGE of 100k rows into 1M", m.ms, "ms"),
+      ],
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
     duck.close();

@@ -1,4 +1,7 @@
-/** `npm run bench [-- NAME ...]`: benchmarks that print ratios against baselines measured in the same run. */
+/**
+ * `npm run bench [-- NAME ...]`: benchmarks that print ratios against baselines measured in the same run.
+ * `npm run bench -- --report [NAME ...]`: the same, also writing docs/performance.md and its charts.
+ */
 import { deltaOpen } from "./delta-open";
 import { deltaWrite } from "./delta-write";
 import { streamBench } from "./stream";
@@ -6,20 +9,63 @@ import { postgresBench } from "./postgres";
 import { stateBench } from "./state";
 import { scanBench } from "./scan";
 import { medallionBench } from "./medallion";
+import { batchesBench } from "./batches";
+import { latencyBench } from "./latency";
+import { writeReport, type BenchRun } from "./report";
+import type { BenchResult } from "./util";
 
-const BENCHES: Record<string, () => Promise<void>> = { "delta-open": deltaOpen, "delta-write": deltaWrite, stream: streamBench, postgres: postgresBench, state: stateBench, scan: scanBench, medallion: medallionBench };
+const BENCHES: Record<string, () => Promise<BenchResult>> = {
+  "delta-open": deltaOpen,
+  "delta-write": deltaWrite,
+  stream: streamBench,
+  batches: batchesBench,
+  latency: latencyBench,
+  postgres: postgresBench,
+  state: stateBench,
+  scan: scanBench,
+  medallion: medallionBench,
+};
 
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const report = args.includes("--report");
+  const wanted = args.filter((a) => a !== "--report");
   const unknown = wanted.filter((w) => !BENCHES[w]);
   if (unknown.length) {
-    console.error(`Unknown benchmark ${unknown.join(", ")}. Available: ${Object.keys(BENCHES).join(", ")}.`);
+    console.error(`Unknown benchmark ${unknown.join(", ")}. Available: ${Object.keys(BENCHES).join(", ")} (and --report to write docs/performance.md).`);
     process.exit(2);
   }
+  const runs: BenchRun[] = [];
+  // With --report, what each benchmark prints is also kept for the report.
+  const log = console.log;
+  let captured: string[] = [];
+  if (report) {
+    console.log = (...a: unknown[]) => {
+      captured.push(a.map((x) => (typeof x === "string" ? x : String(x))).join(" "));
+      log(...a);
+    };
+  }
+  let failed = false;
   for (const name of wanted.length ? wanted : Object.keys(BENCHES)) {
     console.log(`\n=== bench ${name}`);
-    await BENCHES[name]!();
+    captured = [];
+    const started = performance.now();
+    try {
+      const result = await BENCHES[name]!();
+      runs.push({ name, result, output: [...captured], seconds: (performance.now() - started) / 1000 });
+    } catch (e) {
+      if (!report) throw e;
+      failed = true;
+      console.error(e);
+      runs.push({ name, error: e instanceof Error ? e.message : String(e), output: [...captured], seconds: (performance.now() - started) / 1000 });
+    }
   }
+  console.log = log;
+  if (report) {
+    const written = await writeReport(runs);
+    console.log(`\nwrote ${written.join(", ")}`);
+  }
+  if (failed) process.exitCode = 1;
 }
 
 main().catch((e) => {

@@ -16,7 +16,7 @@ import { writeDailyFiles } from "../lib/sim/daily";
 import { run, type LayerResult } from "../lib/pipeline/medallion/index";
 import { EXPECTATIONS, PRICE_SQL, TIMESTAMP_SQL, DATE_SQL } from "../lib/pipeline/medallion/expectations";
 import { goldSql } from "../lib/pipeline/medallion/gold";
-import { time } from "./util";
+import { figure, time, type BenchResult } from "./util";
 
 const DAYS = 10;
 const ROWS = 100_000;
@@ -55,7 +55,7 @@ async function sameGold(duck: Duck, goldTable: string, sqlOut: string): Promise<
 const ROUNDS = 3;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-export async function medallionBench(): Promise<void> {
+export async function medallionBench(): Promise<BenchResult> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-bench-medallion-"));
   const duck = await Duck.open();
   try {
@@ -99,6 +99,15 @@ export async function medallionBench(): Promise<void> {
     for (const l of mid.incrLayers) console.log(`  ${l}`);
     console.log(`  pipeline, incremental: ${m.incr.toFixed(0)} ms = ${((m.incr / m.first) * 100).toFixed(0)}% of the first run (${(m.first / m.incr).toFixed(1)}× faster; the new day is ${((1 / (DAYS + 1)) * 100).toFixed(0)}% of the data)`);
     console.log(`  DuckDB plain SQL recomputing all ${DAYS + 1} files: ${m.sql11.toFixed(0)} ms → the incremental run takes ${(m.incr / m.sql11).toFixed(2)} of its time; same gold rows: true`);
+    return {
+      name: "medallion",
+      metrics: [
+        figure("pipeline / plain SQL throughput, first run", m.sql / m.first, "×"),
+        figure("incremental run / first run (time)", m.incr / m.first, "×"),
+        figure("incremental run / plain SQL recomputing all (time)", m.incr / m.sql11, "×"),
+        figure("pipeline, first run", m.first, "ms"),
+      ],
+    };
   } finally {
     duck.close();
     fs.rmSync(root, { recursive: true, force: true });

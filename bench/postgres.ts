@@ -13,11 +13,11 @@ import { Duck, sqlString } from "../lib/duck";
 import { packageRoot } from "../lib/util/paths";
 import { connect, startEmbeddedPostgres, type EmbeddedPostgres } from "../lib/sinks/postgres";
 import { PostgresSink } from "../lib/sinks/postgres-sink";
-import { median, time } from "./util";
+import { atLeast, figure, median, time, type BenchResult } from "./util";
 
 const ROWS = 200_000;
 
-export async function postgresBench(): Promise<void> {
+export async function postgresBench(): Promise<BenchResult> {
   const duck = await Duck.open();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-bench-pg-"));
   let embedded: EmbeddedPostgres | undefined;
@@ -69,6 +69,15 @@ export async function postgresBench(): Promise<void> {
     console.log(`ratio: sink throughput / plain COPY throughput = ${(c / s).toFixed(2)} (target ≥ 0.9)`);
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await admin.end();
+    const where = embedded ? "PGlite" : "PostgreSQL server";
+    return {
+      name: "postgres",
+      metrics: [
+        atLeast(`sink / plain COPY throughput (${where}, ${ROWS} rows)`, c / s, "×", 0.7),
+        atLeast("the same, against issue 15's target 5", c / s, "×", 0.9),
+        figure("PostgreSQL sink, rows/s", (ROWS / s) * 1000, "rows/s"),
+      ],
+    };
   } finally {
     await embedded?.stop();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -12,7 +12,7 @@ import { Duck, sqlString } from "../lib/duck";
 import { writeDelta } from "../lib/delta/write";
 import { DeltaTable } from "../lib/delta/table";
 import type { Snapshot } from "../lib/delta/snapshot";
-import { median, time } from "./util";
+import { atMost, figure, median, time, type BenchResult } from "./util";
 
 const FILES = 2000;
 const ROWS_PER_FILE = 500;
@@ -25,7 +25,7 @@ function runNode(args: string[]): number {
   return performance.now() - t;
 }
 
-export async function scanBench(): Promise<void> {
+export async function scanBench(): Promise<BenchResult> {
   const duck = await Duck.open();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-bench-scan-"));
   try {
@@ -63,6 +63,15 @@ export async function scanBench(): Promise<void> {
       return scan.rows(5);
     });
     console.log(`  in the library, first 5 rows of a filtered scan (x > 10): ${lib.ms.toFixed(0)} ms`);
+    return {
+      name: "scan",
+      metrics: [
+        atMost(`delta scan --limit 1 (${snap.files.length} files) / DuckDB read_parquet LIMIT 1`, o / d, "×", 1.5),
+        figure("streamlab delta scan --limit 1", o, "ms"),
+        figure("DuckDB read_parquet LIMIT 1", d, "ms"),
+        figure("library: first 5 rows of a filtered scan", lib.ms, "ms"),
+      ],
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
     duck.close();

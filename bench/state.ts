@@ -15,6 +15,7 @@ import { Duck, sqlString } from "../lib/duck";
 import { readStream } from "../lib/api/read-stream";
 import { window } from "../lib/stream/window";
 import type { StreamingQueryProgress } from "../lib/stream/progress";
+import { atLeast, figure, type BenchResult, type Metric } from "./util";
 
 const FILES = 10;
 const EVENTS_PER_FILE = 100_000;
@@ -168,11 +169,12 @@ async function sameResult(duck: Duck, dir: string): Promise<{ equal: boolean; ro
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
-export async function stateBench(): Promise<void> {
+export async function stateBench(): Promise<BenchResult> {
   const duck = await Duck.open();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-bench-state-"));
   try {
     const total = FILES * EVENTS_PER_FILE;
+    const metrics: Metric[] = [];
     const memory: { keys: number; stream: number; once: number; jsMap: number; stateRows: number }[] = [];
     for (const keys of [100_000, 10_000]) {
       const dir = path.join(root, `keys-${keys}`);
@@ -195,12 +197,14 @@ export async function stateBench(): Promise<void> {
       for (const b of stream.batches ?? []) {
         console.log(`    ${String(b.batchId).padStart(2)} ${String(b.input).padStart(6)} ${String(b.totalMs).padStart(5)} ${String(b.addBatchMs).padStart(5)} ${String(b.commitMs).padStart(5)} | ${String(b.updatesMs).padStart(5)} ${String(b.removalsMs).padStart(5)} ${String(b.stateCommitMs).padStart(5)} ${String(b.stateRows).padStart(7)}`);
       }
+      metrics.push(atLeast(`stream / GROUP BY throughput, ${keys} keys`, once.ms / stream.ms, "×", 0.5), figure(`stream peak RSS, ${keys} keys`, stream.maxRssBytes / 1024 / 1024, "MB"), figure(`GROUP BY peak RSS, ${keys} keys`, once.maxRssBytes / 1024 / 1024, "MB"));
       memory.push({ keys, stream: stream.maxRssBytes, once: once.maxRssBytes, jsMap: jsMap.maxRssBytes, stateRows });
     }
     const [big, small] = memory as [(typeof memory)[0], (typeof memory)[0]];
     const perRow = (a: number, b: number) => `${((a - b) / (big.stateRows - small.stateRows)).toFixed(0)} bytes per extra state row`;
     console.log(`\npeak RSS, ${small.keys} → ${big.keys} keys (state ${small.stateRows} → ${big.stateRows} rows):`);
     console.log(`  stream ${mb(small.stream)} → ${mb(big.stream)} (${perRow(big.stream, small.stream)}); GROUP BY ${mb(small.once)} → ${mb(big.once)}; JavaScript Map ${mb(small.jsMap)} → ${mb(big.jsMap)} (${perRow(big.jsMap, small.jsMap)})`);
+    return { name: "state", metrics };
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
     duck.close();
