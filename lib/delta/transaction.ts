@@ -14,6 +14,7 @@ import { autoCompact, autoCompactRequested } from "./auto-compact";
 import { writeCheckpoint } from "./checkpoint-writer";
 import { readCommitFile } from "./commit-range";
 import { cleanupExpiredLogs } from "./log-cleanup";
+import { emitCommit } from "./commit-events";
 import { cleanupLeftovers } from "./leftovers";
 import { fileActionKey } from "./log-replay";
 import { commitPath, logDir } from "./log-path";
@@ -150,6 +151,7 @@ export class Transaction {
       const text = [{ commitInfo }, ...body].map((a) => JSON.stringify(a)).join("\n") + "\n";
       const file = commitPath(this.tableRoot, version);
       if (this.storage.putIfAbsent(file, text)) {
+        emitCommit(this.tableRoot, version);
         // Nobody committed between our read and our commit: the new version is the read one plus our actions.
         const snapshot = this.snapshot && version === this.readVersion + 1 ? this.snapshot.advance([{ version, path: file, actions: [{ commitInfo }, ...body] }]) : undefined;
         const { checkpointed, compacted } = await this.afterCommit(version, snapshot);

@@ -5,6 +5,7 @@
  * Commits that remove data stop the stream unless skipChangeCommits (or, for pure deletes,
  * ignoreDeletes) is set; readChangeFeed streams the Change Data Feed instead.
  */
+import { onCommit } from "../delta/commit-events";
 import { sqlIdent } from "../duck";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -63,6 +64,7 @@ interface Unit {
 
 export class DeltaSource implements Source {
   readonly path: string;
+  private unsubscribe?: () => void;
   readonly options: DeltaSourceOptions;
   private ctx!: SourceContext;
   private tableId = "";
@@ -260,7 +262,14 @@ export class DeltaSource implements Source {
     return {};
   }
 
-  async close(): Promise<void> {}
+  /** A commit to the table by this process wakes the query at once (others' commits are found by polling). */
+  onData(wake: () => void): void {
+    this.unsubscribe = onCommit(this.path, () => wake());
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe?.();
+  }
 }
 
 type StreamPosition = { version: number; isStartingVersion: boolean; index: number } | DeltaOffset;

@@ -166,3 +166,28 @@ test("stream positions compare as (version, snapshot before commits, index), wha
   assert.ok(compareStreamPosition(at(7, false, 3), offset(7, false, 2)) > 0);
   assert.equal(compareStreamPosition(at(7, false, -1), offset(7, false, -1)), 0);
 });
+
+test("a commit by this process wakes a Delta source's query at once: with a 60 s poll, each new version still arrives in milliseconds", async (t) => {
+  const duck = await Duck.open();
+  t.after(() => duck.close());
+  const dir = tmpDir(t);
+  const table = path.join(dir, "bronze");
+  await DeltaTable.forPath(table, duck).write(rows(0, 2));
+  const arrived: number[] = [];
+  const q = await readStream.delta(table).writeStream({ format: "memory" }, { queryName: "woken", checkpointLocation: path.join(dir, "ck"), pollIntervalMs: 60_000, duck, listeners: [{ onQueryProgress: (e) => arrived.push(e.progress.numInputRows) }] });
+  t.after(() => q.stop());
+  const until = async (n: number) => {
+    const started = Date.now();
+    while (arrived.reduce((a, b) => a + b, 0) < n) {
+      if (Date.now() - started > 10_000) throw new Error(`only ${arrived.reduce((a, b) => a + b, 0)} of ${n} rows arrived`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return Date.now() - started;
+  };
+  await until(2);
+  for (let i = 1; i <= 3; i++) {
+    await DeltaTable.forPath(table, duck).write(rows(i * 10, 3));
+    const waited = await until(2 + 3 * i);
+    assert.ok(waited < 5_000, `version ${i} took ${waited} ms: the query waited for its poll`);
+  }
+});
