@@ -4,7 +4,7 @@ import { StreamlabError } from "../errors";
 import { parseBytes } from "../util/options";
 import type { AddFile } from "./actions";
 import { DEFAULT_TARGET_FILE_SIZE } from "./data-files";
-import { optimize, partitionKeyOf, type OptimizeResult } from "./operations/optimize";
+import type { OptimizeResult } from "./operations/optimize";
 import type { Snapshot } from "./snapshot";
 
 /** The table properties: Databricks' names, the two thresholds being its spark.databricks.delta.autoCompact.* settings. */
@@ -54,6 +54,8 @@ export function autoCompactRequested(configuration: Record<string, string | null
 export async function autoCompact(snapshot: Snapshot, added: readonly AddFile[], duck: Duck): Promise<OptimizeResult | undefined> {
   const settings = autoCompactSettings(snapshot.configuration);
   if (!settings || added.length === 0) return undefined;
+  // OPTIMIZE's code is loaded by the tables that use auto compaction, when they do.
+  const { optimize, partitionKeyOf } = await import("./operations/optimize.js");
   const partitionKey = partitionKeyOf(snapshot);
   const touched = new Map(added.map((a) => [partitionKey(a.partitionValues), a.partitionValues ?? {}]));
   const small = new Map<string, number>();

@@ -4,7 +4,15 @@
  * absolute path — holding the row indexes of the file that are deleted.
  */
 import * as path from "node:path";
-import { RoaringBitmap32 } from "roaring";
+import type { RoaringBitmap32 as Bitmap } from "roaring";
+
+/** roaring (a native addon) is loaded by the first deletion vector read, not by every reader of Delta tables. */
+let roaring: { RoaringBitmap32: typeof Bitmap } | undefined;
+function RoaringBitmap32(): typeof Bitmap {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  roaring ??= require("roaring") as { RoaringBitmap32: typeof Bitmap };
+  return roaring.RoaringBitmap32;
+}
 import { StreamlabError } from "../errors";
 import type { DeletionVectorDescriptor } from "./actions";
 import { defaultStorage, resolveDataPath, type Storage } from "./storage";
@@ -72,7 +80,7 @@ export function parseRoaringArray(buf: Buffer): bigint[] | number[] {
     const key = buf.readUInt32LE(off);
     off += 4;
     const rest = buf.subarray(off);
-    const bitmap = RoaringBitmap32.deserialize(rest, "portable");
+    const bitmap = RoaringBitmap32().deserialize(rest, "portable");
     off += bitmap.getSerializationSizeInBytes("portable");
     const high = key * 2 ** 32;
     for (const v of bitmap) out.push(high + v);
