@@ -135,11 +135,10 @@ export function duck(): Promise<Duck> {
   return shared;
 }
 
-/** Settings of the shared session (a command's --memory-limit), before anything opens it. */
-export function configureSharedDuck(options: DuckOptions): void {
+/** Settings of the shared session (a command's --memory-limit), before anything opens it; `what` names the memory option in errors. */
+export function configureSharedDuck(options: DuckOptions, what = "memoryLimit"): void {
   if (shared) throw new StreamlabError("INVALID_ARGUMENT", "The shared DuckDB session is already open: configure it before the first query.");
-  if (options.memoryLimit) checkMemoryLimit(options.memoryLimit);
-  sharedOptions = { ...options };
+  sharedOptions = { ...options, ...(options.memoryLimit !== undefined ? { memoryLimit: checkMemoryLimit(options.memoryLimit, what) } : {}) };
 }
 
 import { sqlIdent, sqlString } from "./sql-text";

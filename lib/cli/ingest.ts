@@ -74,10 +74,7 @@ export function registerIngest(p: Command): void {
     .action(async (sourceDir: string, table: string | undefined, o: IngestFlags) => {
       if (!SINKS.includes(o.sink)) throw new StreamlabError("INVALID_OPTION", `--sink must be ${SINKS.join(" or ")}, got "${o.sink}".`);
       const options = sourceOptions(o);
-      if (o.memoryLimit !== undefined) {
-        const { configureSharedDuck, checkMemoryLimit } = await import("../duck.js");
-        configureSharedDuck({ memoryLimit: checkMemoryLimit(o.memoryLimit, "--memory-limit") });
-      }
+      if (o.memoryLimit !== undefined) (await import("../duck.js")).configureSharedDuck({ memoryLimit: o.memoryLimit }, "--memory-limit");
       const r = o.sink === "postgres" ? await ingestToPostgres(sourceDir, table ?? "user_events", options, o) : await ingestToDelta(sourceDir, table, options, o);
       console.log(r);
     });

@@ -13,10 +13,7 @@ export function registerRun(p: Command): void {
     .option("--max-files-per-trigger <n>", "the bronze query's cloudFiles.maxFilesPerTrigger (default 1000)")
     .option("--memory-limit <size>", "DuckDB's memory_limit (e.g. 2GB): past it, large batches spill to disk instead of growing")
     .action(async (opts: { duration: string; forever?: boolean; rate: string; rowsPerFile: string; maxFilesPerTrigger?: string; memoryLimit?: string }) => {
-      if (opts.memoryLimit !== undefined) {
-        const { configureSharedDuck, checkMemoryLimit } = await import("../duck.js");
-        configureSharedDuck({ memoryLimit: checkMemoryLimit(opts.memoryLimit, "--memory-limit") });
-      }
+      if (opts.memoryLimit !== undefined) (await import("../duck.js")).configureSharedDuck({ memoryLimit: opts.memoryLimit }, "--memory-limit");
       const rate = Number(opts.rate);
       if (!(rate > 0)) throw new StreamlabError("INVALID_OPTION", `--rate must be a positive number, got "${opts.rate}".`);
       const maxFiles = opts.maxFilesPerTrigger === undefined ? undefined : Number(opts.maxFilesPerTrigger);

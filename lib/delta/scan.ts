@@ -10,7 +10,7 @@ import { StreamlabError } from "../errors";
 import type { AddFile } from "./actions";
 import { readDeletionVector } from "./deletion-vectors";
 import { duckType, isArray, isMap, isStruct, logicalExpr, physicalName, type ColumnMappingMode, type StructField } from "./schema";
-import { mayMatch, parseConjuncts } from "./skipping";
+import { mayMatch, parseConjuncts, parseStats } from "./skipping";
 import type { Snapshot } from "./snapshot";
 
 export interface ScanOptions {
@@ -191,17 +191,10 @@ export async function planScan(snapshot: Snapshot, duck: Duck, options: ScanOpti
  * the first 32). A file without stats, or a table wider than its stats, says nothing: false.
  */
 function holdsEveryColumn(files: AddFile[], columns: string[]): boolean {
-  for (const a of files) {
-    if (!a.stats) return false;
-    let nullCount: Record<string, unknown> | undefined;
-    try {
-      nullCount = (JSON.parse(a.stats) as { nullCount?: Record<string, unknown> }).nullCount;
-    } catch {
-      return false;
-    }
-    if (!nullCount || columns.some((c) => !(c in nullCount!))) return false;
-  }
-  return true;
+  return files.every((a) => {
+    const nullCount = parseStats(a.stats)?.nullCount;
+    return nullCount !== undefined && columns.every((c) => c in nullCount);
+  });
 }
 
 /** Bulk-inserts small JS rows into a temp table with DuckDB's appender. */

@@ -75,7 +75,8 @@ function parseOne(p: string): Conjunct | undefined {
   return undefined;
 }
 
-interface Stats {
+/** A file's stats, as the `stats` JSON of its add action has them. */
+export interface Stats {
   numRecords?: number;
   minValues?: Record<string, unknown>;
   maxValues?: Record<string, unknown>;
@@ -138,7 +139,8 @@ function partitionMatches(v: unknown, c: Conjunct): boolean {
   return true;
 }
 
-function parseStats(s: string | null | undefined): Stats | undefined {
+/** The stats of an add action; undefined when it has none or they are not JSON. */
+export function parseStats(s: string | null | undefined): Stats | undefined {
   if (!s) return undefined;
   try {
     return JSON.parse(s) as Stats;

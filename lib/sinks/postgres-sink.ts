@@ -374,6 +374,21 @@ export class PostgresSink implements Sink {
     }
   }
 
+  /** The general path: the batch staged in a temporary table, then inserted ON CONFLICT (skip, or upsert in update mode). */
+  private async insertStaged(c: pg.Client, table: string, csv: string, cols: string[]): Promise<{ inserted: number; skipped: number }> {
+    await c.query(`CREATE TEMP TABLE streamlab_staging ON COMMIT DROP AS SELECT ${cols.join(", ")} FROM ${this.target} WITH NO DATA`);
+    await this.stage(c, table, csv, cols);
+    const staged = Number((await c.query("SELECT count(*) AS n FROM streamlab_staging")).rows[0].n);
+    const update = this.ctx.outputMode === "update";
+    const values = cols.filter((col) => !this.keys.includes(col));
+    // append: DO NOTHING also skips duplicates inside the batch itself (the first row of a key wins).
+    // update: the batch's row of a key replaces the table's (an upsert on keyColumns); one row per key.
+    const conflict = !this.keys.length ? "" : update && values.length ? ` ON CONFLICT (${this.keys.join(", ")}) DO UPDATE SET ${values.map((v) => `${v} = EXCLUDED.${v}`).join(", ")}` : ` ON CONFLICT (${this.keys.join(", ")}) DO NOTHING`;
+    const from = update ? `(SELECT DISTINCT ON (${this.keys.join(", ")}) * FROM streamlab_staging) s` : "streamlab_staging";
+    const inserted = (await c.query(`INSERT INTO ${this.target} (${cols.join(", ")}) SELECT ${cols.join(", ")} FROM ${from}${conflict}`)).rowCount ?? 0;
+    return { inserted, skipped: staged - inserted };
+  }
+
   private async writeBatch(c: pg.Client, batchId: number, table: string, csv: string, cols: string[]): Promise<SinkResult> {
     const queryId = this.ctx.queryId;
     await c.query("BEGIN");
@@ -385,23 +400,7 @@ export class PostgresSink implements Sink {
         await c.query("ROLLBACK");
         return { numOutputRows: 0, skipped: true, metrics: { rowsInserted: "0", rowsSkipped: "0", batchAlreadyCommitted: "true" } };
       }
-      const direct = await this.copyDirect(c, table, csv, cols);
-      if (direct) {
-        await c.query(`INSERT INTO ${this.ledger} (query_id, batch_id, target_table, rows_inserted, rows_skipped) VALUES ($1, $2, $3, $4, $5)`, [queryId, batchId, this.options.table, direct.inserted, direct.skipped]);
-        await c.query("COMMIT");
-        return { numOutputRows: direct.inserted, metrics: { rowsInserted: String(direct.inserted), rowsSkipped: String(direct.skipped) } };
-      }
-      await c.query(`CREATE TEMP TABLE streamlab_staging ON COMMIT DROP AS SELECT ${cols.join(", ")} FROM ${this.target} WITH NO DATA`);
-      await this.stage(c, table, csv, cols);
-      const staged = Number((await c.query("SELECT count(*) AS n FROM streamlab_staging")).rows[0].n);
-      const update = this.ctx.outputMode === "update";
-      const values = cols.filter((col) => !this.keys.includes(col));
-      // append: DO NOTHING also skips duplicates inside the batch itself (the first row of a key wins).
-      // update: the batch's row of a key replaces the table's (an upsert on keyColumns); one row per key.
-      const conflict = !this.keys.length ? "" : update && values.length ? ` ON CONFLICT (${this.keys.join(", ")}) DO UPDATE SET ${values.map((v) => `${v} = EXCLUDED.${v}`).join(", ")}` : ` ON CONFLICT (${this.keys.join(", ")}) DO NOTHING`;
-      const from = update ? `(SELECT DISTINCT ON (${this.keys.join(", ")}) * FROM streamlab_staging) s` : "streamlab_staging";
-      const inserted = (await c.query(`INSERT INTO ${this.target} (${cols.join(", ")}) SELECT ${cols.join(", ")} FROM ${from}${conflict}`)).rowCount ?? 0;
-      const skipped = staged - inserted;
+      const { inserted, skipped } = (await this.copyDirect(c, table, csv, cols)) ?? (await this.insertStaged(c, table, csv, cols));
       await c.query(`INSERT INTO ${this.ledger} (query_id, batch_id, target_table, rows_inserted, rows_skipped) VALUES ($1, $2, $3, $4, $5)`, [queryId, batchId, this.options.table, inserted, skipped]);
       await c.query("COMMIT");
       return { numOutputRows: inserted, metrics: { rowsInserted: String(inserted), rowsSkipped: String(skipped) } };

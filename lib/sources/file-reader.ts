@@ -186,8 +186,13 @@ export function cleanCsvRead(files: ListedFile[], s: ReadSettings): { sql: strin
   const rejects = `__sl_rej_${id}`;
   const scan = `__sl_scan_${id}`;
   const columns = `{${s.schema.fields.map((f) => `${sqlString(f.name)}: ${sqlString(duckType(f.type))}`).join(", ")}}`;
-  const opts = `header = ${s.header}, delim = ${sqlString(s.sep)}${s.quote !== undefined ? `, quote = ${sqlString(s.quote)}` : ""}${s.escape !== undefined ? `, escape = ${sqlString(s.escape)}` : ""}, columns = ${columns}, auto_detect = false, store_rejects = true, rejects_table = '${rejects}', rejects_scan = '${scan}', null_padding = false, hive_partitioning = false`;
-  return { sql: `SELECT * FROM read_csv(${sqlFileList(files.map((f) => f.path))}, ${opts})`, rejects, scan };
+  return { sql: `SELECT * FROM read_csv(${sqlFileList(files.map((f) => f.path))}, ${csvOptions(s, columns, rejects, scan)})`, rejects, scan };
+}
+
+/** read_csv's options for a batch: the dialect, the columns and their types, no sniffing, rejects kept in `rejects` / `scan`. */
+function csvOptions(s: ReadSettings, columns: string, rejects: string, scan: string): string {
+  const dialect = `header = ${s.header}, delim = ${sqlString(s.sep)}${s.quote !== undefined ? `, quote = ${sqlString(s.quote)}` : ""}${s.escape !== undefined ? `, escape = ${sqlString(s.escape)}` : ""}`;
+  return `${dialect}, columns = ${columns}, auto_detect = false, store_rejects = true, rejects_table = '${rejects}', rejects_scan = '${scan}', null_padding = false, hive_partitioning = false`;
 }
 
 /** A clean CSV batch as SQL for a sink to read in its own write (see PipelinedBatch). */
@@ -203,16 +208,15 @@ export function pipelinedCsv(duck: Duck, files: ListedFile[], s: ReadSettings): 
 
 /** A clean CSV batch read into `into` in one statement; undefined (nothing left behind) when it was not clean. */
 async function readCleanCsv(duck: Duck, files: ListedFile[], into: string, s: ReadSettings): Promise<number | undefined> {
-  const read = cleanCsvRead(files, s);
-  if (!read) return undefined;
+  const batch = pipelinedCsv(duck, files, s);
+  if (!batch) return undefined;
   try {
-    await duck.run(`CREATE OR REPLACE TEMP TABLE ${into} AS ${read.sql}`);
-    const [counts] = await duck.all<{ n: bigint; rejected: bigint }>(`SELECT (SELECT count(*) FROM ${into}) AS n, (SELECT count(*) FROM ${read.rejects}) AS rejected`);
-    if (Number(counts!.rejected) === 0) return Number(counts!.n);
+    const n = Number(await duck.value(`CREATE OR REPLACE TEMP TABLE ${into} AS ${batch.sql}`));
+    if (await batch.clean()) return n;
   } catch {
     /* the general path reads the files one by one and says which cannot be read */
   } finally {
-    await duck.run(`DROP TABLE IF EXISTS ${read.rejects}; DROP TABLE IF EXISTS ${read.scan}`).catch(() => {});
+    await batch.close();
   }
   await duck.run(`DROP TABLE IF EXISTS ${into}`);
   return undefined;
@@ -323,7 +327,7 @@ async function readCsv(duck: Duck, files: ListedFile[], raw: string, bad: string
       const rej = `__sl_rej_${++seq}`;
       const scan = `__sl_scan_${seq}`;
       temps.push(rej, scan);
-      const opts = `header = ${s.header}, delim = ${sqlString(s.sep)}${s.quote !== undefined ? `, quote = ${sqlString(s.quote)}` : ""}${s.escape !== undefined ? `, escape = ${sqlString(s.escape)}` : ""}, columns = ${columns}, auto_detect = false, store_rejects = true, rejects_table = '${rej}', rejects_scan = '${scan}', filename = '__sl_file', null_padding = false, hive_partitioning = false${parallel ? "" : ", parallel = false"}`;
+      const opts = `${csvOptions(s, columns, rej, scan)}, filename = '__sl_file'${parallel ? "" : ", parallel = false"}`;
       await duck.run(`INSERT INTO ${raw} BY NAME SELECT * FROM read_csv(${sqlFileList(paths)}, ${opts})`);
       // One bad record per line, even when DuckDB reports several errors for it.
       await duck.run(`INSERT INTO ${bad} SELECT s.file_path, r.line, rtrim(any_value(r.csv_line), chr(10)), string_agg(DISTINCT r.error_type || ': ' || r.error_message, '; '), NULL FROM ${rej} r JOIN ${scan} s USING (scan_id, file_id) GROUP BY s.file_path, r.line`);
