@@ -174,7 +174,13 @@ async function screenshot(htmlPath, pngPath, { chromium = findChromium(), width 
     clearTimeout(timer);
     if (child.exitCode === null) child.kill("SIGKILL");
     await exited;
-    fs.rmSync(profile, { recursive: true, force: true });
+    // Chromium's helper processes may still be writing the profile for a moment after the browser
+    // exits (ENOTEMPTY): retry, and never fail a screenshot that was taken over its temporary folder.
+    try {
+      fs.rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch (e) {
+      process.emitWarning(`could not remove Chromium's temporary profile ${profile}: ${e.message}`);
+    }
   }
 }
 
