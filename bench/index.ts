@@ -11,6 +11,7 @@ import { scanBench } from "./scan";
 import { medallionBench } from "./medallion";
 import { batchesBench } from "./batches";
 import { latencyBench } from "./latency";
+import { startupBench } from "./startup";
 import { writeReport, type BenchRun } from "./report";
 import type { BenchResult } from "./util";
 
@@ -20,6 +21,7 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   stream: streamBench,
   batches: batchesBench,
   latency: latencyBench,
+  startup: startupBench,
   postgres: postgresBench,
   state: stateBench,
   scan: scanBench,

@@ -7,14 +7,14 @@ import type { TableData } from "../viz/table";
 
 /** What the commands run, loaded when one runs (DuckDB and the Delta reader are not needed for --help). */
 async function loadLib() {
-  const [{ DeltaTable }, { readerFeatures }, { goldenTablesDir, runConformance }, { tableData, tableText }, { parseStats }] = await Promise.all([
+  const [{ DeltaTable }, { readerFeatures }, { goldenTablesDir, runConformance }, { tableData, tableText }, { statsOf }] = await Promise.all([
     import("../delta/table.js"),
     import("../delta/table-features.js"),
     import("../delta/conformance.js"),
     import("../viz/table.js"),
     import("../delta/skipping.js"),
   ]);
-  return { DeltaTable, readerFeatures, goldenTablesDir, runConformance, tableData, tableText, parseStats };
+  return { DeltaTable, readerFeatures, goldenTablesDir, runConformance, tableData, tableText, statsOf };
 }
 let lib: Awaited<ReturnType<typeof loadLib>>;
 
@@ -201,7 +201,7 @@ export function registerDelta(p: Command): void {
 function rowsFromStats(files: AddFile[]): number | undefined {
   let n = 0;
   for (const a of files) {
-    const records = lib.parseStats(a.stats)?.numRecords;
+    const records = lib.statsOf(a)?.numRecords;
     if (typeof records !== "number") return undefined;
     n += records - (a.deletionVector?.cardinality ?? 0);
   }

@@ -2,25 +2,35 @@
 /** The `streamlab` command line: `npm start` (run), ingest, users, sql, db, `streamlab delta …`, `streamlab checkpoint show`. */
 import { Command } from "commander";
 import { StreamlabError, messageOf } from "../errors";
-import { registerRun } from "./run";
-import { registerDelta } from "./delta";
-import { registerCheckpoint } from "./checkpoint";
-import { registerIngest } from "./ingest";
-import { registerUsers } from "./users";
-import { registerSql } from "./sql";
-import { registerSimulate } from "./simulate";
-import { registerMedallion } from "./medallion";
+import type * as Run from "./run";
+import type * as Delta from "./delta";
+import type * as Checkpoint from "./checkpoint";
+import type * as Ingest from "./ingest";
+import type * as Users from "./users";
+import type * as Sql from "./sql";
+import type * as Simulate from "./simulate";
+import type * as Medallion from "./medallion";
 
-export function program(): Command {
+type Register = (p: Command) => void;
+
+/** Each command's module with the names it registers, loaded only when needed: the command typed, or all of them (help, an unknown command). */
+const COMMANDS: [names: string[], load: () => Register][] = [
+  [["run"], () => (require("./run") as typeof Run).registerRun],
+  [["delta"], () => (require("./delta") as typeof Delta).registerDelta],
+  [["checkpoint"], () => (require("./checkpoint") as typeof Checkpoint).registerCheckpoint],
+  [["ingest"], () => (require("./ingest") as typeof Ingest).registerIngest],
+  [["users"], () => (require("./users") as typeof Users).registerUsers],
+  [["sql", "db"], () => (require("./sql") as typeof Sql).registerSql],
+  [["simulate"], () => (require("./simulate") as typeof Simulate).registerSimulate],
+  [["medallion"], () => (require("./medallion") as typeof Medallion).registerMedallion],
+];
+
+/** The command line; given `argv`, only the command it names is set up (every command when it names none). */
+export function program(argv?: readonly string[]): Command {
   const p = new Command("streamlab").description("Streamlab: streaming ingestion, Auto Loader and Delta Lake in Node.js").showHelpAfterError();
-  registerRun(p);
-  registerDelta(p);
-  registerCheckpoint(p);
-  registerIngest(p);
-  registerUsers(p);
-  registerSql(p);
-  registerSimulate(p);
-  registerMedallion(p);
+  const named = argv?.[2];
+  const one = COMMANDS.find(([names]) => named !== undefined && names.includes(named));
+  for (const [, load] of one ? [one] : COMMANDS) load()(p);
   return p;
 }
 
@@ -35,7 +45,7 @@ export function fail(e: unknown): never {
 }
 
 if (require.main === module) {
-  program()
+  program(process.argv)
     .parseAsync(process.argv)
     .catch(fail);
 }

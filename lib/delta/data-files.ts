@@ -3,7 +3,8 @@
  * partition (hive-style, escaped as Spark escapes), unique names, and an `add` action per file
  * with its stats. DuckDB writes the files into a staging folder of the table (named after this
  * process, so a crashed writer's folder is recognised and removed later) and they are renamed
- * into place; they become part of the table only when the commit that names them succeeds.
+ * into place; they become part of the table only when the commit that names them succeeds. A
+ * writer that writes often (a stream's sink) keeps one staging folder across its writes.
  */
 import * as crypto from "node:crypto";
 import * as path from "node:path";
@@ -49,6 +50,8 @@ export interface DataFileOptions {
   /** Sub-folder for the files (e.g. "_change_data" for CDF files). */
   subdir?: string;
   storage?: Storage;
+  /** A staging folder the caller keeps across writes (and removes); default: one for this call. */
+  staging?: Staging;
 }
 
 /**
@@ -76,24 +79,24 @@ export async function writeDataFiles(
     : [[]];
 
   const storage = options.storage ?? defaultStorage;
-  const staging = stagingPathIn(tableRoot);
+  const staging = options.staging ?? new Staging(tableRoot, storage);
   const result: WrittenFiles = { adds: [], numOutputRows: 0, numOutputBytes: 0 };
   try {
     for (const combo of combos) {
       const where = partFields.length
         ? ` WHERE ${partFields.map((f, i) => `${partitionValueSql(f.name, f)} IS NOT DISTINCT FROM ${combo[i] === null ? "NULL" : sqlString(combo[i]!)}`).join(" AND ")}`
         : "";
-      const dir = path.join(staging, String(result.adds.length));
-      storage.mkdir(dir);
+      // APPEND with a unique name per file: the folder may hold earlier writes' files (a kept
+      // staging folder, or other partitions of this write); RETURN_STATS names this statement's.
       const rows = await duck.json<{ filename: string; count: string; file_size_bytes: string; column_statistics: unknown }>(
-        `COPY (SELECT ${projection || "NULL AS __empty"} FROM (${select})${where}) TO ${sqlString(dir)} ` +
-          `(FORMAT parquet, COMPRESSION snappy, FILENAME_PATTERN 'part-{i}', FILE_SIZE_BYTES ${Math.max(1, Math.floor(target))}, RETURN_STATS)`,
+        `COPY (SELECT ${projection || "NULL AS __empty"} FROM (${select})${where}) TO ${sqlString(staging.dir())} ` +
+          `(FORMAT parquet, COMPRESSION snappy, FILENAME_PATTERN 'part-{uuid}', APPEND, FILE_SIZE_BYTES ${Math.max(1, Math.floor(target))}, RETURN_STATS)`,
       );
       const relDir = [options.subdir, ...partFields.map((f, i) => `${f.name}=${combo[i] === null ? NULL_PARTITION : escapePartitionValue(combo[i]!)}`)].filter(Boolean).join("/");
       faultPoint("delta.afterStaging");
       const finalDir = path.join(tableRoot, relDir);
-      storage.mkdir(finalDir);
-      rows.sort((a, b) => a.filename.localeCompare(b.filename));
+      // The table's root exists (the staging folder is in it).
+      if (relDir) storage.mkdir(finalDir);
       for (const [i, r] of rows.entries()) {
         const count = Number(r.count);
         if (count === 0 && (rows.length > 1 || combos.length > 1 || partFields.length > 0)) continue;
@@ -119,7 +122,7 @@ export async function writeDataFiles(
     discardFiles(tableRoot, result.adds, storage);
     throw e;
   } finally {
-    storage.remove(staging, { recursive: true });
+    if (!options.staging) staging.remove();
   }
   // An empty write still produces one empty file per call in DuckDB: drop it, it carries no rows.
   if (result.numOutputRows === 0) {

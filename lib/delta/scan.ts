@@ -10,7 +10,7 @@ import { StreamlabError } from "../errors";
 import type { AddFile } from "./actions";
 import { readDeletionVector } from "./deletion-vectors";
 import { duckType, isArray, isMap, isStruct, logicalExpr, physicalName, type ColumnMappingMode, type StructField } from "./schema";
-import { mayMatch, parseConjuncts, parseStats } from "./skipping";
+import { mayMatch, parseConjuncts, statsOf } from "./skipping";
 import type { Snapshot } from "./snapshot";
 
 export interface ScanOptions {
@@ -192,7 +192,7 @@ export async function planScan(snapshot: Snapshot, duck: Duck, options: ScanOpti
  */
 function holdsEveryColumn(files: AddFile[], columns: string[]): boolean {
   return files.every((a) => {
-    const nullCount = parseStats(a.stats)?.nullCount;
+    const nullCount = statsOf(a)?.nullCount;
     return nullCount !== undefined && columns.every((c) => c in nullCount);
   });
 }

@@ -112,7 +112,7 @@ export function mayMatch(
       continue;
     }
     if (isStruct(field.type) || typeof field.type !== "string" || /^(timestamp|binary|boolean)/.test(field.type)) continue;
-    stats ??= parseStats(add.stats);
+    stats ??= statsOf(add);
     if (!stats) return true;
     if (!statsMayMatch(stats, phys, c, field.type === "string")) return false;
   }
@@ -139,7 +139,18 @@ function partitionMatches(v: unknown, c: Conjunct): boolean {
   return true;
 }
 
-/** The stats of an add action; undefined when it has none or they are not JSON. */
+/** Parsed stats by add action: a scan, its skipping and its row count read each file's stats once. */
+const statsByAdd = new WeakMap<object, Stats | undefined>();
+
+/** The stats of an add action (parsed once per action object); undefined when it has none or they are not JSON. */
+export function statsOf(add: { stats?: string | null }): Stats | undefined {
+  if (statsByAdd.has(add)) return statsByAdd.get(add);
+  const stats = parseStats(add.stats);
+  statsByAdd.set(add, stats);
+  return stats;
+}
+
+/** Stats JSON as an add action carries it; undefined when there is none or it is not JSON. */
 export function parseStats(s: string | null | undefined): Stats | undefined {
   if (!s) return undefined;
   try {

@@ -28,7 +28,7 @@ export interface Storage {
   exists(p: string): boolean;
   readText(p: string): string;
   readBytes(p: string): Buffer;
-  /** Creates `p` with `data` only if nothing has that name (a fully written, fsynced temp file is hard-linked); false when present. */
+  /** Creates `p` with `data` only if nothing has that name (a fully written, fsynced temp file is hard-linked); false when present. Makes `p`'s folder when it is missing. */
   putIfAbsent(p: string, data: string | Buffer, mtime?: Date): boolean;
   /** Replaces `p` atomically: temp file, fsync, rename. Readers see the old or the new content, never half. */
   writeAtomic(p: string, text: string): void;
@@ -87,8 +87,10 @@ export class LocalStorage implements Storage {
       if (code === "ENOENT" || code === "ENOTDIR") throw new StreamlabError("PATH_NOT_FOUND", `No folder at ${dir}.`, { cause: e, details: { path: dir } });
       throw ioError("list", dir, e);
     }
+    // One join for the folder, not one per entry (a log folder holds thousands).
+    const prefix = path.join(dir, path.sep);
     return entries
-      .map((e) => new LocalEntry(e.name, path.join(dir, e.name), e.isDirectory()))
+      .map((e) => new LocalEntry(e.name, prefix + e.name, e.isDirectory()))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
@@ -126,7 +128,7 @@ export class LocalStorage implements Storage {
 
   putIfAbsent(p: string, data: string | Buffer, mtime?: Date): boolean {
     try {
-      return createFileExclusive(p, data, mtime);
+      return createFileExclusive(p, data, { mtime, makeDir: true });
     } catch (e) {
       throw ioError("create", p, e);
     }

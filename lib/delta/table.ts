@@ -1,21 +1,23 @@
-/** A Delta table by path: the entry point for reading (snapshots, scans, time travel, history) and for writes and operations. */
+/**
+ * A Delta table by path: the entry point for reading (snapshots, scans, time travel, history) and
+ * for writes and operations — each loaded when first used, so a command that only reads starts fast.
+ */
 import * as path from "node:path";
 import { duck as sharedDuck, type Duck, type Row } from "../duck";
 import type { DataInput } from "../sql-input";
 import { commitRange, type CommitEntry } from "./commit-range";
-import { createTable, type CreateTableOptions } from "./create";
+import type { CreateTableOptions } from "./create";
 import { history, type HistoryEntry } from "./history";
-import { deleteWhere, type DeleteResult } from "./operations/delete";
-import { merge, type MergeOptions, type MergeResult } from "./operations/merge";
-import { optimize, type OptimizeOptions, type OptimizeResult } from "./operations/optimize";
-import { restore, type RestoreResult } from "./operations/restore";
-import { updateWhere, type UpdateResult } from "./operations/update";
-import { vacuum, type VacuumOptions, type VacuumResult } from "./operations/vacuum";
+import type { DeleteResult } from "./operations/delete";
+import type { MergeOptions, MergeResult } from "./operations/merge";
+import type { OptimizeOptions, OptimizeResult } from "./operations/optimize";
+import type { RestoreResult } from "./operations/restore";
+import type { UpdateResult } from "./operations/update";
+import type { VacuumOptions, VacuumResult } from "./operations/vacuum";
 import { planScan, type DeltaScan, type ScanOptions } from "./scan";
 import type { StructType } from "./schema";
 import { Snapshot, type SnapshotOptions } from "./snapshot";
-import { readChanges } from "./table-changes";
-import { writeDelta, type WriteOptions, type WriteResult } from "./write";
+import type { WriteOptions, WriteResult } from "./write";
 
 export interface ReadOptions extends ScanOptions, Omit<SnapshotOptions, "duck"> {}
 
@@ -35,6 +37,7 @@ export class DeltaTable {
    * unless `ifNotExists`.
    */
   static async create(tablePath: string, schema: string | StructType, options: CreateTableOptions = {}): Promise<DeltaTable> {
+    const { createTable } = await import("./create.js");
     await createTable(tablePath, schema, options);
     return new DeltaTable(tablePath, options.duck);
   }
@@ -90,43 +93,51 @@ export class DeltaTable {
 
   /** Appends (or overwrites, creates…) rows from a query, a view, a file or an array of rows. */
   async write(input: DataInput, options: WriteOptions = {}): Promise<WriteResult> {
+    const { writeDelta } = await import("./write.js");
     return writeDelta(this.path, input, { duck: await this.duck(), ...options });
   }
 
   async delete(predicate?: string): Promise<DeleteResult> {
     const duck = await this.duck();
+    const { deleteWhere } = await import("./operations/delete.js");
     return deleteWhere(await Snapshot.load(this.path, { duck }), duck, predicate);
   }
 
   /** `set` maps columns to SQL expressions, e.g. { price: "price * 0.9" }. */
   async update(set: Record<string, string>, predicate?: string): Promise<UpdateResult> {
     const duck = await this.duck();
+    const { updateWhere } = await import("./operations/update.js");
     return updateWhere(await Snapshot.load(this.path, { duck }), duck, set, predicate);
   }
 
   /** MERGE: the target is `t`, the source `s` in `on` and the clauses. */
   async merge(options: MergeOptions): Promise<MergeResult> {
     const duck = await this.duck();
+    const { merge } = await import("./operations/merge.js");
     return merge(await Snapshot.load(this.path, { duck }), duck, options);
   }
 
   async optimize(options: OptimizeOptions = {}): Promise<OptimizeResult> {
     const duck = await this.duck();
+    const { optimize } = await import("./operations/optimize.js");
     return optimize(await Snapshot.load(this.path, { duck }), duck, options);
   }
 
   async vacuum(options: VacuumOptions = {}): Promise<VacuumResult> {
     const duck = await this.duck();
+    const { vacuum } = await import("./operations/vacuum.js");
     return vacuum(await Snapshot.load(this.path, { duck }), options);
   }
 
   async restore(to: { version?: number; timestamp?: Date | string | number }): Promise<RestoreResult> {
     const duck = await this.duck();
+    const { restore } = await import("./operations/restore.js");
     return restore(await Snapshot.load(this.path, { duck }), duck, to);
   }
 
   /** The Change Data Feed between two versions (inclusive). */
   async readChanges(fromVersion: number, toVersion?: number): Promise<DeltaScan> {
+    const { readChanges } = await import("./table-changes.js");
     return readChanges(this.path, await this.duck(), fromVersion, toVersion);
   }
 }

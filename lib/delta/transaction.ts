@@ -17,7 +17,7 @@ import { cleanupExpiredLogs } from "./log-cleanup";
 import { emitCommit } from "./commit-events";
 import { cleanupLeftovers } from "./leftovers";
 import { fileActionKey } from "./log-replay";
-import { commitPath, logDir } from "./log-path";
+import { commitPath } from "./log-path";
 import { listLog } from "./log-segment";
 import { mayMatch, parseConjuncts } from "./skipping";
 import { parseSchema } from "./schema";
@@ -43,6 +43,20 @@ export interface TransactionOptions {
   storage?: Storage;
   /** Look for crashed writers' leftovers before committing (default true; a writer that commits often does it on its first commit). */
   cleanLeftovers?: boolean;
+  /**
+   * Write the checkpoint a commit is due for on a connection of its own while the caller goes on
+   * (a stream's sink: the next batch does not wait for it); `checkpointsWritten(table)` waits for it.
+   * Default false: the commit returns once its checkpoint is written.
+   */
+  checkpointInBackground?: boolean;
+}
+
+/** Checkpoints being written in the background, by table root: at most one at a time per table. */
+const backgroundCheckpoints = new Map<string, Promise<void>>();
+
+/** Waits for the checkpoint of `tableRoot` being written in the background, if any. */
+export async function checkpointsWritten(tableRoot: string): Promise<void> {
+  await backgroundCheckpoints.get(tableRoot);
 }
 
 export interface CommitResult {
@@ -51,7 +65,7 @@ export interface CommitResult {
   /** True when an idempotent write found its (appId, version) already committed. */
   skipped: boolean;
   attempts: number;
-  /** True when this commit also wrote a checkpoint. */
+  /** True when this commit also wrote a checkpoint (false when one is being written in the background). */
   checkpointed: boolean;
   /**
    * The table at the version committed, when it follows from the snapshot read and this commit
@@ -132,7 +146,6 @@ export class Transaction {
     const body: Action[] = [...this.actions];
     if (txnAppId !== undefined && txnVersion !== undefined) body.push({ txn: { appId: txnAppId, version: txnVersion, lastUpdated: Date.now() } });
     const maxRetries = this.options.maxRetries ?? 100;
-    this.storage.mkdir(logDir(this.tableRoot));
     if (this.options.cleanLeftovers !== false) this.removeLeftovers();
     let version = this.readVersion + 1;
     for (let attempt = 1; ; attempt++) {
@@ -240,19 +253,40 @@ export class Transaction {
     return { checkpointed, compacted: await this.autoCompactAfter(version, committed) };
   }
 
-  /** Checkpoint every delta.checkpointInterval commits; a failure here never fails the commit. */
+  /**
+   * Checkpoint every delta.checkpointInterval commits; a failure here never fails the commit. In
+   * the background (checkpointInBackground, with the committed snapshot in hand), a checkpoint
+   * still being written when the next one is due makes that one skipped: the one after covers it.
+   */
   private async checkpointAfter(version: number, committed: Snapshot | undefined): Promise<boolean> {
     const interval = Number(this.snapshotConfig()["delta.checkpointInterval"] ?? 10) || 10;
     if (version === 0 || version % interval !== 0) return false;
-    try {
-      const snap = committed ?? (await Snapshot.load(this.tableRoot, { version, duck: this.duck, storage: this.storage }));
-      await writeCheckpoint(snap, this.duck);
-      cleanupExpiredLogs(this.tableRoot, version, snap.configuration, Date.now(), this.storage);
-      return true;
-    } catch (e) {
-      process.emitWarning(`Streamlab: could not write the checkpoint for version ${version} of ${this.tableRoot}: ${messageOf(e)} (the table is fine; the next checkpoint will cover it).`);
-      return false;
-    }
+    const write = async (duck: Duck): Promise<boolean> => {
+      try {
+        const snap = committed ?? (await Snapshot.load(this.tableRoot, { version, duck, storage: this.storage }));
+        await writeCheckpoint(snap, duck);
+        cleanupExpiredLogs(this.tableRoot, version, snap.configuration, Date.now(), this.storage);
+        return true;
+      } catch (e) {
+        process.emitWarning(`Streamlab: could not write the checkpoint for version ${version} of ${this.tableRoot}: ${messageOf(e)} (the table is fine; the next checkpoint will cover it).`);
+        return false;
+      }
+    };
+    if (!this.options.checkpointInBackground || !committed) return write(this.duck);
+    if (backgroundCheckpoints.has(this.tableRoot)) return false;
+    const root = this.tableRoot;
+    const job = (async () => {
+      const own = await this.duck.fork();
+      try {
+        await write(own);
+      } finally {
+        own.close();
+      }
+    })()
+      .catch((e) => process.emitWarning(`Streamlab: could not write the checkpoint for version ${version} of ${root}: ${messageOf(e)} (the table is fine; the next checkpoint will cover it).`))
+      .finally(() => backgroundCheckpoints.delete(root));
+    backgroundCheckpoints.set(root, job);
+    return false;
   }
 
   /**

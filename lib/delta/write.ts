@@ -65,8 +65,14 @@ export interface WriteOptions {
   snapshot?: Snapshot;
   /** Look for crashed writers' leftovers before committing (default true). */
   cleanLeftovers?: boolean;
+  /** Write a checkpoint the commit is due for while the caller goes on (see TransactionOptions.checkpointInBackground). */
+  checkpointInBackground?: boolean;
   /** Runs once the data files are written, before the commit; a throw discards the files and commits nothing. */
   beforeCommit?: () => Promise<void>;
+  /** The input's columns and DuckDB types, when the caller knows them (saves asking DuckDB to describe the input). */
+  inputColumns?: SourceColumn[];
+  /** A staging folder in the table that the caller keeps across its writes and removes when done (a stream's sink); default: one per write. */
+  staging?: Staging;
 }
 
 export interface WriteResult {
@@ -140,6 +146,7 @@ async function writeTo(root: string, snapshot: Snapshot | undefined, input: Data
     userMetadata: options.userMetadata,
     storage,
     cleanLeftovers: options.cleanLeftovers,
+    checkpointInBackground: options.checkpointInBackground,
   });
   // A replayed idempotent write is skipped before it touches anything.
   if (txn.alreadyCommitted()) return skippedResult(snapshot!);
@@ -150,7 +157,7 @@ async function writeTo(root: string, snapshot: Snapshot | undefined, input: Data
   const written: AddFile[] = [];
   let stage: string | undefined;
   try {
-    const plan = planTableSchema(root, snapshot, mode, await duck.describe(src.sql), options);
+    const plan = planTableSchema(root, snapshot, mode, options.inputColumns ?? (await duck.describe(src.sql)), options);
     // The log folder exists before any data file: another writer creating the same table sees a
     // table being created (and races for commit 0), never a folder of unknown files.
     if (!snapshot) storage.mkdir(logDir(root));
@@ -163,7 +170,7 @@ async function writeTo(root: string, snapshot: Snapshot | undefined, input: Data
     }
     await checkRows(duck, select, plan, options.replaceWhere);
 
-    const files = await writeDataFiles(duck, root, select, plan.schema, plan.partitionColumns, { targetFileSize: options.targetFileSize, storage });
+    const files = await writeDataFiles(duck, root, select, plan.schema, plan.partitionColumns, { targetFileSize: options.targetFileSize, storage, staging: options.staging });
     written.push(...files.adds);
     if (files.numOutputRows === 0 && snapshot && mode === "append" && !options.allowEmpty && plan.addedColumns.length === 0) {
       throw new StreamlabError("DELTA_EMPTY_WRITE", `The write to ${root} has no rows; the table is unchanged.`, { hint: "Pass allowEmpty: true to commit an empty write anyway." });

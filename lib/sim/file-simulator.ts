@@ -221,7 +221,7 @@ function stamp(d: Date): string {
 export function writeAtomically(finalPath: string, text: string, mtime?: Date): void {
   let created: boolean;
   try {
-    created = createFileExclusive(finalPath, text, mtime);
+    created = createFileExclusive(finalPath, text, { mtime });
   } catch (e) {
     throw new StreamlabError("IO_ERROR", `Cannot place ${finalPath}: ${messageOf(e)}.`, { cause: e });
   }

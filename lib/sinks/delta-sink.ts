@@ -6,6 +6,8 @@
 import * as path from "node:path";
 import { StreamlabError } from "../errors";
 import { writeDelta } from "../delta/write";
+import { Staging } from "../delta/data-files";
+import { checkpointsWritten } from "../delta/transaction";
 import type { Snapshot } from "../delta/snapshot";
 import type { AddBatchOptions, Sink, SinkContext, SinkResult } from "../stream/sink";
 
@@ -27,9 +29,12 @@ export class DeltaSink implements Sink {
   private snapshot?: Snapshot;
   /** Crashed writers' leftovers are looked for on the first commit of a run, not on every batch. */
   private cleaned = false;
+  /** One staging folder for the run's data files (made by the first batch, removed when the query stops): no folder made and removed per batch. */
+  private readonly staging: Staging;
 
   constructor(tablePath: string, readonly options: DeltaSinkOptions = {}) {
     this.path = path.resolve(tablePath);
+    this.staging = new Staging(this.path);
   }
 
   get description(): string {
@@ -59,7 +64,11 @@ export class DeltaSink implements Sink {
       duck: this.ctx.duck,
       snapshot,
       cleanLeftovers: !this.cleaned,
+      staging: this.staging,
+      // The next batch does not wait for a checkpoint; the query's stop does.
+      checkpointInBackground: true,
       beforeCommit: batch.beforeCommit,
+      inputColumns: batch.columns,
       mode: complete ? "overwrite" : "append",
       mergeSchema: this.options.mergeSchema,
       partitionBy: this.options.partitionBy,
@@ -80,5 +89,8 @@ export class DeltaSink implements Sink {
     };
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.staging.remove();
+    await checkpointsWritten(this.path);
+  }
 }

@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import { isStreamlabError, messageOf } from "../errors";
-import { readStart } from "../util/csv";
+import { readStartOf } from "../util/csv";
 import { duckPath } from "../util/file-listing";
 import type { FileFormat } from "./file-source-options";
 
@@ -23,8 +23,11 @@ export function isCompressed(file: string): boolean {
 /** How much of a text file is checked for being UTF-8: enough to catch binary and UTF-16 files, cheap for any batch. */
 const TEXT_PROBE_BYTES = 64 * 1024;
 
-/** What is wrong with `file` for `format`, if the first bytes already tell. */
-export function probeFile(file: string, format: FileFormat, header: boolean): FileProblem | undefined {
+/**
+ * What is wrong with `file` for `format`, if the first bytes already tell. `seen`, when given, gets
+ * the first bytes of a text file that were looked at (so a caller need not read them again).
+ */
+export function probeFile(file: string, format: FileFormat, header: boolean, seen?: { start?: { bytes: Buffer; n: number } }): FileProblem | undefined {
   const corrupt = (reason: string): FileProblem => ({ kind: "corrupt", reason });
   if (duckPath(file) === undefined) return corrupt("its name has both a backslash and a glob character (*, ? or [), which DuckDB cannot read literally; rename it");
   let fd: number;
@@ -52,10 +55,11 @@ export function probeFile(file: string, format: FileFormat, header: boolean): Fi
     if (/\.zst$/i.test(file)) return undefined; // no zstd in Node 20: DuckDB alone reads it
     let start: Buffer;
     try {
-      start = readStart(file, TEXT_PROBE_BYTES);
+      start = readStartOf(fd, file, TEXT_PROBE_BYTES, size);
     } catch (e) {
       return corrupt(`not a gzip file: ${messageOf(e)}`);
     }
+    if (seen) seen.start = { bytes: start, n: TEXT_PROBE_BYTES };
     const why = notUtf8(start);
     return why ? corrupt(`not UTF-8 text${isCompressed(file) ? " once decompressed" : ""}: ${why}`) : undefined;
   } catch (e) {

@@ -17,6 +17,7 @@ import { isCompressed, probeFile, readSkippingUnreadable, type FileProblem } fro
 import { duckType, isArray, isMap, isStruct, type StructField, type StructType } from "../delta/schema";
 import { sqlFileList, type ListedFile } from "../util/file-listing";
 import { csvHeader } from "../util/csv";
+import type { PipelinedBatch } from "../stream/source";
 
 import type { EvolutionMode, FileFormat, ParseMode } from "./file-source-options";
 
@@ -168,55 +169,52 @@ export async function readBatch(duck: Duck, files: ListedFile[], into: string, s
 
 /**
  * The common case: CSV files whose headers are the schema's columns in order, parsed straight
- * into the schema's types, with no rescued-data or metadata column — one read_csv whose rejects
- * tables say afterwards whether every line fitted. Undefined for anything else (a file to probe, a
- * line that may be over DuckDB's buffer), which the general path reads.
+ * into the schema's types, with no rescued-data or metadata column — one strict read_csv that
+ * fails on the first line that does not fit (the general path then reads the batch and accounts
+ * for each bad line). Undefined for anything else (a file to probe, a line that may be over
+ * DuckDB's buffer), which the general path reads.
  */
-export function cleanCsvRead(files: ListedFile[], s: ReadSettings): { sql: string; rejects: string; scan: string } | undefined {
+export function cleanCsvRead(files: ListedFile[], s: ReadSettings): string | undefined {
   if (s.format !== "csv" || s.rescuedDataColumn || s.includeMetadata || files.length === 0) return undefined;
   const names = s.schema.fields.map((f) => f.name);
   for (const f of files) {
-    if (mayHaveLinesOverBuffer(f.path) || probeFile(f.path, "csv", s.header)) return undefined;
+    const seen: { start?: { bytes: Buffer; n: number } } = {};
+    if (mayHaveLinesOverBuffer(f.path) || probeFile(f.path, "csv", s.header, seen)) return undefined;
     if (s.header) {
-      const h = csvHeader(f.path, s.sep, s.quote, s.escape);
+      const h = csvHeader(f.path, s.sep, s.quote, s.escape, seen.start);
       if ("problem" in h || h.names.length !== names.length || h.names.some((n, i) => n !== names[i])) return undefined;
     }
   }
-  const id = ++seq;
-  const rejects = `__sl_rej_${id}`;
-  const scan = `__sl_scan_${id}`;
   const columns = `{${s.schema.fields.map((f) => `${sqlString(f.name)}: ${sqlString(duckType(f.type))}`).join(", ")}}`;
-  return { sql: `SELECT * FROM read_csv(${sqlFileList(files.map((f) => f.path))}, ${csvOptions(s, columns, rejects, scan)})`, rejects, scan };
+  return `SELECT * FROM read_csv(${sqlFileList(files.map((f) => f.path))}, ${csvOptions(s, columns)})`;
 }
 
-/** read_csv's options for a batch: the dialect, the columns and their types, no sniffing, rejects kept in `rejects` / `scan`. */
-function csvOptions(s: ReadSettings, columns: string, rejects: string, scan: string): string {
+/**
+ * read_csv's options for a batch: the dialect, the columns and their types, no sniffing; with a
+ * rejects table, bad lines are kept in `rejects.table` / `rejects.scan`, without, the first fails the read.
+ */
+function csvOptions(s: ReadSettings, columns: string, rejects?: { table: string; scan: string }): string {
   const dialect = `header = ${s.header}, delim = ${sqlString(s.sep)}${s.quote !== undefined ? `, quote = ${sqlString(s.quote)}` : ""}${s.escape !== undefined ? `, escape = ${sqlString(s.escape)}` : ""}`;
-  return `${dialect}, columns = ${columns}, auto_detect = false, store_rejects = true, rejects_table = '${rejects}', rejects_scan = '${scan}', null_padding = false, hive_partitioning = false`;
+  const bad = rejects ? `store_rejects = true, rejects_table = '${rejects.table}', rejects_scan = '${rejects.scan}'` : "store_rejects = false";
+  return `${dialect}, columns = ${columns}, auto_detect = false, ${bad}, null_padding = false, hive_partitioning = false`;
 }
 
-/** A clean CSV batch as SQL for a sink to read in its own write (see PipelinedBatch). */
-export function pipelinedCsv(duck: Duck, files: ListedFile[], s: ReadSettings): { sql: string; clean(): Promise<boolean>; close(): Promise<void> } | undefined {
-  const read = cleanCsvRead(files, s);
-  if (!read) return undefined;
-  return {
-    sql: read.sql,
-    clean: async () => Number(await duck.value(`SELECT count(*) FROM ${read.rejects}`)) === 0,
-    close: () => duck.run(`DROP TABLE IF EXISTS ${read.rejects}; DROP TABLE IF EXISTS ${read.scan}`).catch(() => {}),
-  };
+/** A clean CSV batch as SQL for a sink to read in its own write (see PipelinedBatch); its read fails on a bad line. */
+export function pipelinedCsv(files: ListedFile[], s: ReadSettings): PipelinedBatch | undefined {
+  const sql = cleanCsvRead(files, s);
+  if (!sql) return undefined;
+  // read_csv with explicit columns and no sniffing yields exactly the schema's columns and types.
+  return { sql, columns: s.schema.fields.map((f) => ({ name: f.name, type: duckType(f.type) })) };
 }
 
 /** A clean CSV batch read into `into` in one statement; undefined (nothing left behind) when it was not clean. */
 async function readCleanCsv(duck: Duck, files: ListedFile[], into: string, s: ReadSettings): Promise<number | undefined> {
-  const batch = pipelinedCsv(duck, files, s);
-  if (!batch) return undefined;
+  const sql = cleanCsvRead(files, s);
+  if (!sql) return undefined;
   try {
-    const n = Number(await duck.value(`CREATE OR REPLACE TEMP TABLE ${into} AS ${batch.sql}`));
-    if (await batch.clean()) return n;
+    return Number(await duck.value(`CREATE OR REPLACE TEMP TABLE ${into} AS ${sql}`));
   } catch {
-    /* the general path reads the files one by one and says which cannot be read */
-  } finally {
-    await batch.close();
+    /* a bad line: the general path reads the files one by one and accounts for each */
   }
   await duck.run(`DROP TABLE IF EXISTS ${into}`);
   return undefined;
@@ -327,7 +325,7 @@ async function readCsv(duck: Duck, files: ListedFile[], raw: string, bad: string
       const rej = `__sl_rej_${++seq}`;
       const scan = `__sl_scan_${seq}`;
       temps.push(rej, scan);
-      const opts = `${csvOptions(s, columns, rej, scan)}, filename = '__sl_file'${parallel ? "" : ", parallel = false"}`;
+      const opts = `${csvOptions(s, columns, { table: rej, scan })}, filename = '__sl_file'${parallel ? "" : ", parallel = false"}`;
       await duck.run(`INSERT INTO ${raw} BY NAME SELECT * FROM read_csv(${sqlFileList(paths)}, ${opts})`);
       // One bad record per line, even when DuckDB reports several errors for it.
       await duck.run(`INSERT INTO ${bad} SELECT s.file_path, r.line, rtrim(any_value(r.csv_line), chr(10)), string_agg(DISTINCT r.error_type || ': ' || r.error_message, '; '), NULL FROM ${rej} r JOIN ${scan} s USING (scan_id, file_id) GROUP BY s.file_path, r.line`);

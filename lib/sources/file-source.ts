@@ -272,21 +272,19 @@ export class FileStreamSource implements Source {
   /** A clean CSV batch as SQL for the sink's own write (one pass); undefined otherwise. */
   async pipelinedBatch(start: string | null, end: string): Promise<PipelinedBatch | undefined> {
     const files = await this.batchFiles(start, end);
-    const batch = pipelinedCsv(this.ctx.duck, files, this.readSettings());
+    const batch = pipelinedCsv(files, this.readSettings());
     if (!batch) return undefined;
     this.lastRead = { numMalformed: 0, numRescued: 0, numCorruptFiles: 0, numMissingFiles: 0, badRecordsFile: "" };
     return {
       ...batch,
-      clean: async () => {
-        const clean = await batch.clean();
-        // The batch is read again the usual way, without trying the one-statement read first.
-        this.uncleanEnd = clean ? undefined : end;
-        return clean;
+      // The batch is read again the usual way, without trying the one-statement read first.
+      failed: () => {
+        this.uncleanEnd = end;
       },
     };
   }
 
-  /** The end offset of a batch whose one-pass read found a bad line. */
+  /** The end offset of a batch whose one-pass read found a bad line (or whose one-pass write failed). */
   private uncleanEnd?: string;
 
   /** The files of (start, end], with the schema they are read with. */

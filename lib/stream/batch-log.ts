@@ -55,8 +55,7 @@ export class BatchLog {
    * nothing is written.
    */
   protected create(id: number, text: string): void {
-    fs.mkdirSync(this.dir, { recursive: true });
-    if (createFileExclusive(this.file(id), text)) return;
+    if (createFileExclusive(this.file(id), text, { makeDir: true })) return;
     if (this.read(id) !== text) throw concurrentUpdate(this.file(id), this.names.log, this.names.unit, id);
   }
 

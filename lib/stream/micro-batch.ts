@@ -248,8 +248,11 @@ export class MicroBatchExecution {
     faultPoint("afterOffsets", b.id);
     const tables = new BatchTables(this.plan.duck, `${this.plan.tablePrefix}_${b.id}`);
     const eventTimes = new Map<number, EventTimeStats>();
+    // The one-pass write makes no batch table: nothing to drop after it.
+    let madeTables = true;
     try {
-      let { numInputRows, result } = (await this.pipelined(b, tables.input)) ?? {};
+      let { numInputRows, result } = (await this.pipelined(b)) ?? {};
+      madeTables = result === undefined;
       if (result === undefined) {
         numInputRows = await r.time("getBatch", () => this.getBatch(b, tables.input));
         const output = await r.time("queryPlanning", () => this.transform(b, tables, eventTimes));
@@ -273,29 +276,29 @@ export class MicroBatchExecution {
         stateOperators: stateOperators.reverse(),
       });
     } finally {
-      await tables.dropAll();
+      if (madeTables) await tables.dropAll();
     }
   }
 
   /**
    * One pass, as DuckDB would do it alone: a new batch with no transformation, from a source that
-   * offers it as SQL over its files to a sink that reads a batch once, is a view the sink's write
+   * offers it as SQL over its files to a sink that reads a batch once, is a query the sink's write
    * reads straight from the files — never materialised. Before the sink commits, the source says
    * whether every line was read; when not (or when anything fails), nothing was committed and the
    * batch is read again the usual way, which accounts for each bad line. Undefined: not taken.
    */
-  private async pipelined(b: BatchContext, view: string): Promise<{ numInputRows: number; result: SinkResult } | undefined> {
-    const { source, sink, steps, duck, reporter: r } = this.plan;
+  private async pipelined(b: BatchContext): Promise<{ numInputRows: number; result: SinkResult } | undefined> {
+    const { source, sink, steps, reporter: r } = this.plan;
     if (b.replay || b.noData || steps.length > 0 || !sink.pipelines || !source.pipelinedBatch) return undefined;
     const batch = await r.time("getBatch", () => source.pipelinedBatch!(b.start, b.end, b.id));
     if (!batch) return undefined;
     try {
-      await duck.run(`CREATE OR REPLACE TEMP VIEW ${view} AS ${batch.sql}`);
       faultPoint("beforeSink", b.id);
       const result = await r.time("addBatch", () =>
-        sink.addBatch(b.id, view, {
+        sink.addBatch(b.id, `(${batch.sql})`, {
+          columns: batch.columns,
           beforeCommit: async () => {
-            if (!(await batch.clean())) throw new Error("the batch has lines its one-pass read did not account for");
+            if (batch.clean && !(await batch.clean())) throw new Error("the batch has lines its one-pass read did not account for");
           },
         }),
       );
@@ -303,10 +306,10 @@ export class MicroBatchExecution {
     } catch {
       // Not clean, or a failure: nothing is committed, and a failure of the sink itself comes back
       // when the batch is written the usual way.
+      batch.failed?.();
       return undefined;
     } finally {
-      await duck.run(`DROP VIEW IF EXISTS ${view}`).catch(() => {});
-      await batch.close();
+      await batch.close?.();
     }
   }
 

@@ -23,13 +23,19 @@ export interface SinkResult {
 export interface AddBatchOptions {
   /** Runs after the sink has written the batch and before it commits it; a throw leaves nothing committed. */
   beforeCommit?: () => Promise<void>;
+  /** The batch's columns and DuckDB types, when the engine knows them without asking DuckDB. */
+  columns?: { name: string; type: string }[];
 }
 
 export interface Sink {
   readonly description: string;
   readonly identity: string;
   open(ctx: SinkContext): Promise<void>;
-  /** Writes the rows of DuckDB table `table` as batch `batchId`; a replay of a committed batch must not write twice. */
+  /**
+   * Writes the rows of `table` as batch `batchId`; a replay of a committed batch must not write
+   * twice. `table` is a DuckDB table's name — or, for a sink that `pipelines`, possibly a
+   * parenthesised query: either reads as `SELECT * FROM ${table}`.
+   */
   addBatch(batchId: number, table: string, options?: AddBatchOptions): Promise<SinkResult>;
   /**
    * The sink reads a batch once, in one statement, and can check it before committing

@@ -35,15 +35,20 @@ export interface BatchDescription {
 
 /**
  * A batch read where it is written: SQL over the source's files that the sink runs once, inside
- * its own write (one pipelined pass, the rows never materialised). `clean()` says afterwards,
- * before the sink commits, whether the read accounted for every line; when it did not, the
- * engine drops the write and reads the batch again with getBatch.
+ * its own write (one pipelined pass, the rows never materialised). The read fails on a line it
+ * cannot account for — or, with `clean()`, says so afterwards, before the sink commits; either way
+ * the engine drops the write, tells the source (`failed()`) and reads the batch again with getBatch.
  */
 export interface PipelinedBatch {
   sql: string;
-  clean(): Promise<boolean>;
-  /** Drops what the read left (rejects tables). */
-  close(): Promise<void>;
+  /** The columns and DuckDB types `sql` yields. */
+  columns: { name: string; type: string }[];
+  /** Whether the read accounted for every line (for a read that does not fail on a bad one). */
+  clean?(): Promise<boolean>;
+  /** The one-pass write did not happen: the batch will be read with getBatch. */
+  failed?(): void;
+  /** Drops what the read left. */
+  close?(): Promise<void>;
 }
 
 export interface Source {

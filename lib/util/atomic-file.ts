@@ -6,9 +6,29 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-function writeTemp(file: string, text: string | Buffer): string {
+export interface CreateOptions {
+  /** The file's modification time, set before it appears. */
+  mtime?: Date;
+  /**
+   * Create the folder when it does not exist. The folder is made only when the first attempt finds
+   * it missing, so a log written entry after entry pays for no mkdir on each one.
+   */
+  makeDir?: boolean;
+}
+
+function openTemp(file: string, makeDir: boolean): { tmp: string; fd: number } {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomUUID()}.tmp`);
-  const fd = fs.openSync(tmp, "w");
+  try {
+    return { tmp, fd: fs.openSync(tmp, "w") };
+  } catch (e) {
+    if (!makeDir || (e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    return { tmp, fd: fs.openSync(tmp, "w") };
+  }
+}
+
+function writeTemp(file: string, text: string | Buffer, makeDir = false): string {
+  const { tmp, fd } = openTemp(file, makeDir);
   try {
     fs.writeSync(fd, typeof text === "string" ? Buffer.from(text) : text);
     fs.fsyncSync(fd);
@@ -18,25 +38,40 @@ function writeTemp(file: string, text: string | Buffer): string {
   return tmp;
 }
 
+/** Removes a temporary that may already be gone. */
+function unlinkQuietly(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    /* already gone */
+  }
+}
+
 /** Writes `text` to `file`, replacing it atomically. */
-export function writeFileAtomic(file: string, text: string): void {
-  fs.renameSync(writeTemp(file, text), file);
+export function writeFileAtomic(file: string, text: string, options: CreateOptions = {}): void {
+  const tmp = writeTemp(file, text, options.makeDir);
+  try {
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    unlinkQuietly(tmp);
+    throw e;
+  }
 }
 
 /**
  * Creates `file` with `text` only if no file of that name exists (put-if-absent); returns false
- * when one does. `mtime` sets the file's modification time before it appears.
+ * when one does.
  */
-export function createFileExclusive(file: string, text: string | Buffer, mtime?: Date): boolean {
-  const tmp = writeTemp(file, text);
+export function createFileExclusive(file: string, text: string | Buffer, options: CreateOptions = {}): boolean {
+  const tmp = writeTemp(file, text, options.makeDir);
   try {
-    if (mtime) fs.utimesSync(tmp, mtime, mtime);
+    if (options.mtime) fs.utimesSync(tmp, options.mtime, options.mtime);
     fs.linkSync(tmp, file);
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
     throw e;
   } finally {
-    fs.rmSync(tmp, { force: true });
+    unlinkQuietly(tmp);
   }
 }

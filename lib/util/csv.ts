@@ -64,20 +64,24 @@ export function readStart(file: string, n: number): Buffer {
   if (/\.zst$/i.test(file)) throw new Error("its start cannot be read here: Node 20 has no zstd decompression");
   const fd = fs.openSync(file, "r");
   try {
-    const size = fs.fstatSync(fd).size;
-    if (!/\.gz$/i.test(file)) {
-      const b = Buffer.alloc(Math.min(n, size));
-      return b.subarray(0, fs.readSync(fd, b, 0, b.length, 0));
-    }
-    for (let m = Math.min(size, 64 * 1024); ; m = Math.min(size, m * 4)) {
-      const raw = Buffer.alloc(m);
-      fs.readSync(fd, raw, 0, m, 0);
-      // Z_SYNC_FLUSH: what a prefix of the stream decompresses to, instead of "unexpected end of file".
-      const out = zlib.gunzipSync(raw, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
-      if (out.length >= n || m >= size) return out.subarray(0, n);
-    }
+    return readStartOf(fd, file, n, fs.fstatSync(fd).size);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** readStart() on a file already open as `fd`, of `size` bytes. */
+export function readStartOf(fd: number, file: string, n: number, size: number): Buffer {
+  if (!/\.gz$/i.test(file)) {
+    const b = Buffer.alloc(Math.min(n, size));
+    return b.subarray(0, fs.readSync(fd, b, 0, b.length, 0));
+  }
+  for (let m = Math.min(size, 64 * 1024); ; m = Math.min(size, m * 4)) {
+    const raw = Buffer.alloc(m);
+    fs.readSync(fd, raw, 0, m, 0);
+    // Z_SYNC_FLUSH: what a prefix of the stream decompresses to, instead of "unexpected end of file".
+    const out = zlib.gunzipSync(raw, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    if (out.length >= n || m >= size) return out.subarray(0, n);
   }
 }
 
@@ -101,17 +105,26 @@ function recordEnd(b: Buffer, quote: string, escape: string): number {
  */
 export function firstLine(file: string, quote = '"', escape = quote): string {
   for (let n = 64 * 1024; ; n *= 4) {
-    const b = readStart(file, n);
-    const end = recordEnd(b, quote, escape);
-    if (end >= 0 || b.length < n) return b.subarray(0, end >= 0 ? end : b.length).toString("utf8").replace(/\r$/, "").replace(/^\uFEFF/, "");
+    const line = firstLineOf(readStart(file, n), n, quote, escape);
+    if (line !== undefined) return line;
   }
 }
 
-/** Column names of a CSV file's header (made safe: see safeHeader), or why it has none we can use. */
-export function csvHeader(file: string, sep: string, quote = '"', escape = '"'): { names: string[] } | { problem: string } {
+/** The first record of a file whose first `n` bytes (or all, when fewer) are `b`; undefined when it runs past them. */
+function firstLineOf(b: Buffer, n: number, quote: string, escape: string): string | undefined {
+  const end = recordEnd(b, quote, escape);
+  if (end < 0 && b.length >= n) return undefined;
+  return b.subarray(0, end >= 0 ? end : b.length).toString("utf8").replace(/\r$/, "").replace(/^\uFEFF/, "");
+}
+
+/**
+ * Column names of a CSV file's header (made safe: see safeHeader), or why it has none we can use.
+ * `start`: the file's first bytes when already read (`n` asked for), saving a read when the header ends in them.
+ */
+export function csvHeader(file: string, sep: string, quote = '"', escape = '"', start?: { bytes: Buffer; n: number }): { names: string[] } | { problem: string } {
   let line: string;
   try {
-    line = firstLine(file, quote, escape);
+    line = (start && firstLineOf(start.bytes, start.n, quote, escape)) ?? firstLine(file, quote, escape);
   } catch (e) {
     return { problem: `its header cannot be read: ${(e as Error).message}` };
   }
