@@ -10,7 +10,6 @@ import * as path from "node:path";
 import { rowsSql, sqlIdent, sqlString, type Row } from "../duck";
 import { DeltaTable } from "../delta/table";
 import { StreamlabError } from "../errors";
-import { connect, quoteName } from "../sinks/postgres";
 import { formatOf, readerSql } from "../sql-input";
 import type { TransformStep } from "../stream/transform";
 
@@ -35,6 +34,8 @@ function describeStatic(other: StaticTable): string {
 }
 
 async function postgresRows(table: string, connectionString?: string): Promise<Row[]> {
+  // The PostgreSQL client is loaded by the joins that read a PostgreSQL table, not by every query.
+  const { connect, quoteName } = await import("../sinks/postgres.js");
   const client = await connect(connectionString ?? process.env.DATABASE_URL);
   try {
     return (await client.query(`SELECT * FROM ${quoteName(table, "table")}`)).rows as Row[];

@@ -8,7 +8,8 @@ import { ConsoleSink, type ConsoleSinkOptions } from "../sinks/console-sink";
 import { DeltaSink, type DeltaSinkOptions } from "../sinks/delta-sink";
 import { ForeachBatchSink, type ForeachBatchFunction } from "../sinks/foreach-batch-sink";
 import { MemorySink } from "../sinks/memory-sink";
-import { PostgresSink, type PostgresSinkOptions } from "../sinks/postgres-sink";
+import type * as PostgresSinkModule from "../sinks/postgres-sink";
+import type { PostgresSinkOptions } from "../sinks/postgres-sink";
 import type { Sink } from "../stream/sink";
 
 /** Each format's options. */
@@ -51,7 +52,11 @@ export function toSink(spec: SinkSpec | Sink): Sink {
       return new ConsoleSink(s.options as ConsoleSinkOptions);
     case "postgres":
       if (!s.options) throw bad("The postgres sink needs options: { table, keyColumns, connectionString? }.");
-      return new PostgresSink(s.options as unknown as PostgresSinkOptions);
+      {
+        // The PostgreSQL client (pg and its protocol) is loaded by the queries that write to PostgreSQL only.
+        const { PostgresSink } = require("../sinks/postgres-sink") as typeof PostgresSinkModule;
+        return new PostgresSink(s.options as unknown as PostgresSinkOptions);
+      }
     case "foreachBatch":
       if (typeof s.foreachBatch !== "function") throw bad("The foreachBatch sink needs foreachBatch: (batch, batchId) => …");
       return new ForeachBatchSink(s.foreachBatch, (s.options as SinkOptionsByFormat["foreachBatch"] | undefined)?.label);

@@ -21,11 +21,16 @@ export async function readParquetActions(duck: Duck, files: string[]): Promise<A
   const present = new Set((await duck.describe(`SELECT * FROM ${src}`)).map((c) => c.name));
   const cols = ACTION_COLUMNS.filter((c) => present.has(c));
   if (cols.length === 0) return [];
-  // One JSON document for the whole file (a list of each row's non-null action): one parse, instead of
-  // a JavaScript value per column per row and a parse per action.
-  const pick = cols.map((c) => `CASE WHEN "${c}" IS NOT NULL THEN json_object('${c}', "${c}") END`).join(", ");
-  const text = await duck.value<string | null>(`SELECT to_json(list(a))::VARCHAR FROM (SELECT unnest([${pick}]) AS a FROM ${src}) WHERE a IS NOT NULL`);
-  return text === null ? [] : (JSON.parse(text) as Action[]);
+  // One JSON array per action column (its non-null values), in one row: a parse per column, instead
+  // of a JavaScript value per column per row and a parse per action. A checkpoint's actions are a
+  // set (one per file, txn, domain…): their order within it means nothing.
+  const [row] = await duck.all<Record<string, string | null>>(`SELECT ${cols.map((c) => `to_json(list("${c}") FILTER (WHERE "${c}" IS NOT NULL))::VARCHAR AS "${c}"`).join(", ")} FROM ${src}`);
+  const actions: Action[] = [];
+  for (const c of cols) {
+    const text = row?.[c];
+    if (text) for (const value of JSON.parse(text) as unknown[]) actions.push({ [c]: value } as Action);
+  }
+  return actions;
 }
 
 /** All actions of one checkpoint. Throws DELTA_INVALID_CHECKPOINT when it cannot be read. */

@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import { StreamlabError } from "../errors";
-import { LAST_CHECKPOINT, logDir, parseLogPath } from "./log-path";
+import { LAST_CHECKPOINT, checkpointFileName, commitPath, logDir, multiPartCheckpointFileName, parseLogPath } from "./log-path";
 import { defaultStorage, type Storage } from "./storage";
 
 export interface CommitFile {
@@ -29,6 +29,12 @@ export interface LogListing {
   lastCheckpoint?: LastCheckpointHint;
   /** The storage the listing came from; everything read for this table goes through it. */
   storage: Storage;
+  /**
+   * Only the checkpoint `_last_checkpoint` names and the commits after it, found by name without
+   * listing the log (see listFromLastCheckpoint): enough for the latest version, not for history
+   * or time travel.
+   */
+  partial?: boolean;
 }
 
 export interface LastCheckpointHint {
@@ -89,6 +95,41 @@ export function listLog(tableRoot: string, storage: Storage = defaultStorage): L
   const rank = { v2: 0, "multi-part": 1, classic: 2 } as const;
   checkpoints.sort((a, b) => b.version - a.version || rank[a.kind] - rank[b.kind]);
   return { tableRoot, commits, checkpoints, lastCheckpoint: readLastCheckpoint(dir, checkpoints, storage), storage };
+}
+
+/**
+ * The latest version's listing without listing `_delta_log/` (which holds thousands of files in a
+ * long-lived table): the checkpoint `_last_checkpoint` names, then commit files probed by name
+ * from the next version on until one is missing, with any newer classic checkpoint found on the
+ * way (a stale hint) — what delta-kernel-rs gets by listing from the checkpoint's version.
+ * Undefined when there is no usable hint (no `_last_checkpoint`, a V2 checkpoint, or a checkpoint
+ * file that is not there): the full listing decides.
+ */
+export function listFromLastCheckpoint(tableRoot: string, storage: Storage = defaultStorage): LogListing | undefined {
+  const dir = logDir(tableRoot);
+  let hint: { version?: unknown; parts?: unknown; v2Checkpoint?: unknown };
+  try {
+    hint = JSON.parse(storage.readText(path.join(dir, LAST_CHECKPOINT))) as typeof hint;
+  } catch {
+    return undefined;
+  }
+  const version = hint.version;
+  if (typeof version !== "number" || !Number.isInteger(version) || version < 0 || hint.v2Checkpoint !== undefined) return undefined;
+  const parts = hint.parts === undefined ? 1 : hint.parts;
+  if (typeof parts !== "number" || !Number.isInteger(parts) || parts < 1) return undefined;
+  const paths = parts === 1 ? [path.join(dir, checkpointFileName(version))] : Array.from({ length: parts }, (_, i) => path.join(dir, multiPartCheckpointFileName(version, i + 1, parts)));
+  if (!paths.every((p) => storage.exists(p))) return undefined;
+  let checkpoint: CheckpointFile = { version, paths, kind: parts === 1 ? "classic" : "multi-part" };
+  const commits: CommitFile[] = [];
+  for (let v = version + 1; ; v++) {
+    const file = commitPath(tableRoot, v);
+    const entry = storage.stat(file);
+    if (!entry) break;
+    commits.push({ version: v, path: file, get mtimeMs() { return entry.mtimeMs; } });
+    const newer = path.join(dir, checkpointFileName(v));
+    if (storage.exists(newer)) checkpoint = { version: v, paths: [newer], kind: "classic" };
+  }
+  return { tableRoot, commits: commits.filter((c) => c.version > checkpoint.version), checkpoints: [checkpoint], lastCheckpoint: { version, ...(parts > 1 ? { parts } : {}) }, storage, partial: true };
 }
 
 /** `_last_checkpoint` is only a hint: a garbled or stale one is reported, never fatal (the listing decides). */

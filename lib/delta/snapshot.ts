@@ -13,7 +13,7 @@ import { parseCommit } from "./actions";
 import { fileActionKey, replayLog } from "./log-replay";
 import { commitPath } from "./log-path";
 import { checkReadable } from "./table-features";
-import { listLog, logSegment, type CheckpointFile, type CommitFile, type LogListing, type LogSegment } from "./log-segment";
+import { listFromLastCheckpoint, listLog, logSegment, type CheckpointFile, type CommitFile, type LogListing, type LogSegment } from "./log-segment";
 import { columnMappingMode, parseSchema, type ColumnMappingMode, type StructType } from "./schema";
 import { defaultStorage, resolveDataPath, type Storage } from "./storage";
 
@@ -144,7 +144,20 @@ export class Snapshot {
   /** Loads the latest version, or the one chosen by `version` / `timestamp`. */
   static async load(tableRoot: string, options: SnapshotOptions = {}): Promise<Snapshot> {
     const root = path.resolve(tableRoot);
-    const listing = listLog(root, options.storage ?? defaultStorage);
+    const storage = options.storage ?? defaultStorage;
+    if (options.version === undefined && options.timestamp === undefined) {
+      // The latest version from the last checkpoint on, found by name; anything amiss (a stale or
+      // damaged checkpoint, a gap) is left to the full listing, which decides and reports.
+      const fast = listFromLastCheckpoint(root, storage);
+      if (fast) {
+        try {
+          return await Snapshot.fromSegment(logSegment(fast), options.duck ?? (await sharedDuck()));
+        } catch {
+          /* the full listing below */
+        }
+      }
+    }
+    const listing = listLog(root, storage);
     let version = options.version;
     if (options.timestamp !== undefined) {
       if (version !== undefined) throw new StreamlabError("INVALID_OPTION", "Give either a version or a timestamp to time-travel, not both.");

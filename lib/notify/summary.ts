@@ -7,6 +7,7 @@ import { StreamlabError } from "../errors";
 import type { AddFile } from "../delta/actions";
 import { planScan } from "../delta/scan";
 import { DeltaTable } from "../delta/table";
+import { listLog } from "../delta/log-segment";
 import { escapeHtml, formatValue } from "../viz/table";
 import { checkTimeZone, isoInZone } from "../sim/time";
 
@@ -32,7 +33,8 @@ export async function summarizeTable(tablePath: string, duck: Duck, options: { s
     throw new StreamlabError("INVALID_OPTION", `--since-version ${options.sinceVersion} is beyond the table's latest version ${snap.version}.`);
   }
   // Versions older than the log's earliest commit were cleaned up by log retention: summarise what is left.
-  const earliest = snap.segment.listing.commits[0]?.version;
+  const listing = snap.segment.listing.partial ? listLog(snap.tableRoot) : snap.segment.listing;
+  const earliest = listing.commits[0]?.version;
   const commits = earliest === undefined || from > snap.version ? [] : table.changes(Math.max(from, earliest), snap.version);
   const added: AddFile[] = [];
   const versions = commits.map((c) => {
