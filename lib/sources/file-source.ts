@@ -215,7 +215,9 @@ export class FileStreamSource implements Source {
     if (cap !== undefined && from >= cap) return start;
     // Entries planned earlier (before a restart, or by availableNow) are used first, one per batch.
     if (this.lastLogId > from && !request.planAll) {
-      this.outstanding = this.newFiles();
+      // Under availableNow the run's files are all planned already: no listing per batch (a backlog
+      // of many files would be listed and looked at once per batch); the planned ones are what waits.
+      this.outstanding = cap !== undefined ? [] : this.newFiles();
       return JSON.stringify({ logOffset: from + 1 });
     }
     const fresh = this.newFiles();
