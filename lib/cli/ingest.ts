@@ -74,7 +74,11 @@ export function registerIngest(p: Command): void {
     .action(async (sourceDir: string, table: string | undefined, o: IngestFlags) => {
       if (!SINKS.includes(o.sink)) throw new StreamlabError("INVALID_OPTION", `--sink must be ${SINKS.join(" or ")}, got "${o.sink}".`);
       const options = sourceOptions(o);
-      if (o.memoryLimit !== undefined) (await import("../duck.js")).configureSharedDuck({ memoryLimit: o.memoryLimit }, "--memory-limit");
+      const { configureSharedDuck, duck } = await import("../duck.js");
+      if (o.memoryLimit !== undefined) configureSharedDuck({ memoryLimit: o.memoryLimit }, "--memory-limit");
+      // DuckDB starts on its own thread while the rest of the library loads; the query waits for it
+      // (and reports a failure to start) when it opens.
+      duck().catch(() => {});
       const r = o.sink === "postgres" ? await ingestToPostgres(sourceDir, table ?? "user_events", options, o) : await ingestToDelta(sourceDir, table, options, o);
       console.log(r);
     });
