@@ -15,7 +15,7 @@ import { connect, startEmbeddedPostgres, type EmbeddedPostgres } from "../lib/si
 import { PostgresSink } from "../lib/sinks/postgres-sink";
 import { atLeast, figure, median, time, type BenchResult } from "./util";
 
-const ROWS = 200_000;
+const ROWS = 1_000_000;
 
 export async function postgresBench(): Promise<BenchResult> {
   const duck = await Duck.open();
