@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createFileExclusive } from "../util/atomic-file";
+import { createFileExclusive, createFileExclusiveAsync } from "../util/atomic-file";
 import { checkpointCorrupt, concurrentUpdate } from "./checkpoint-errors";
 
 export interface BatchLogNames {
@@ -56,6 +56,12 @@ export class BatchLog {
    */
   protected create(id: number, text: string): void {
     if (createFileExclusive(this.file(id), text, { makeDir: true })) return;
+    if (this.read(id) !== text) throw concurrentUpdate(this.file(id), this.names.log, this.names.unit, id);
+  }
+
+  /** create() with the file written off the main thread. */
+  protected async createAsync(id: number, text: string): Promise<void> {
+    if (await createFileExclusiveAsync(this.file(id), text, { makeDir: true })) return;
     if (this.read(id) !== text) throw concurrentUpdate(this.file(id), this.names.log, this.names.unit, id);
   }
 

@@ -244,16 +244,16 @@ export class MicroBatchExecution {
   private async runBatch(b: BatchContext): Promise<StreamingQueryProgress> {
     const { source, sink, reporter: r } = this.plan;
     faultPoint("beforeOffsets", b.id);
-    if (!b.replay) await r.time("walCommit", () => this.writeOffsets(b));
-    faultPoint("afterOffsets", b.id);
+    const wal = this.writeAheadLog(b);
     const tables = new BatchTables(this.plan.duck, `${this.plan.tablePrefix}_${b.id}`);
     const eventTimes = new Map<number, EventTimeStats>();
     // The one-pass write makes no batch table: nothing to drop after it.
     let madeTables = true;
     try {
-      let { numInputRows, result } = (await this.pipelined(b)) ?? {};
+      let { numInputRows, result } = (await this.pipelined(b, wal)) ?? {};
       madeTables = result === undefined;
       if (result === undefined) {
+        await wal();
         numInputRows = await r.time("getBatch", () => this.getBatch(b, tables.input));
         const output = await r.time("queryPlanning", () => this.transform(b, tables, eventTimes));
         faultPoint("beforeSink", b.id);
@@ -287,7 +287,7 @@ export class MicroBatchExecution {
    * whether every line was read; when not (or when anything fails), nothing was committed and the
    * batch is read again the usual way, which accounts for each bad line. Undefined: not taken.
    */
-  private async pipelined(b: BatchContext): Promise<{ numInputRows: number; result: SinkResult } | undefined> {
+  private async pipelined(b: BatchContext, wal: () => Promise<void>): Promise<{ numInputRows: number; result: SinkResult } | undefined> {
     const { source, sink, steps, reporter: r } = this.plan;
     if (b.replay || b.noData || steps.length > 0 || !sink.pipelines || !source.pipelinedBatch) return undefined;
     const batch = await r.time("getBatch", () => source.pipelinedBatch!(b.start, b.end, b.id));
@@ -298,6 +298,7 @@ export class MicroBatchExecution {
         sink.addBatch(b.id, `(${batch.sql})`, {
           columns: batch.columns,
           beforeCommit: async () => {
+            await wal();
             if (batch.clean && !(await batch.clean())) throw new Error("the batch has lines its one-pass read did not account for");
           },
         }),
@@ -328,12 +329,26 @@ export class MicroBatchExecution {
     return out;
   }
 
-  /** The write-ahead log: which input batch N is, decided before it runs (put-if-absent). */
-  private writeOffsets(b: BatchContext): void {
+  /**
+   * The write-ahead log: which input batch N is, decided before it runs (put-if-absent). The entry
+   * is written off the main thread while the batch is read (and, in one pass, written to staging);
+   * the returned wait resolves once it is durable, and comes before anything the batch does can be
+   * seen — the sink's commit — so a crash before it leaves no trace of the batch. A replayed batch
+   * has its entry already.
+   */
+  private writeAheadLog(b: BatchContext): () => Promise<void> {
+    if (b.replay) {
+      faultPoint("afterOffsets", b.id);
+      return async () => {};
+    }
     const conf: Record<string, string> = { trigger: describeTrigger(this.plan.trigger) };
     if (this.stateful.watermarks.length > 1) conf["spark.sql.streaming.multipleWatermarkPolicy"] = this.plan.watermarkPolicy;
     const metadata = { batchWatermarkMs: b.watermarkMs, batchTimestampMs: this.plan.clock.now(), conf };
-    this.plan.checkpoint.offsets.add(b.id, { metadata, offsets: [b.end] });
+    const written = this.plan.reporter.time("walCommit", () => this.plan.checkpoint.offsets.addAsync(b.id, { metadata, offsets: [b.end] }));
+    // Awaited (and its failure thrown) by the batch; never an unhandled rejection meanwhile.
+    written.catch(() => {});
+    let durable: Promise<void> | undefined;
+    return () => (durable ??= written.then(() => faultPoint("afterOffsets", b.id)));
   }
 
   /** Materialises the source's rows (start, end] into `into`; returns how many there are. */

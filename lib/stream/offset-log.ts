@@ -22,7 +22,16 @@ export class OffsetSeqLog extends BatchLog {
 
   /** Writes offsets/N put-if-absent: another writer's entry stops the query with STREAM_CONCURRENT_RUN. */
   add(batchId: number, seq: OffsetSeq): void {
-    this.create(batchId, ["v1", JSON.stringify(seq.metadata), ...seq.offsets.map((o) => o ?? "-")].join("\n"));
+    this.create(batchId, this.text(seq));
+  }
+
+  /** add(), written off the main thread: the caller awaits it before anything the batch does becomes visible. */
+  addAsync(batchId: number, seq: OffsetSeq): Promise<void> {
+    return this.createAsync(batchId, this.text(seq));
+  }
+
+  private text(seq: OffsetSeq): string {
+    return ["v1", JSON.stringify(seq.metadata), ...seq.offsets.map((o) => o ?? "-")].join("\n");
   }
 
   /** offsets/N, checked: a damaged entry is STREAM_CHECKPOINT_CORRUPT, never a guess. */

@@ -59,6 +59,38 @@ export function writeFileAtomic(file: string, text: string, options: CreateOptio
 }
 
 /**
+ * createFileExclusive() off the main thread (each step in libuv's pool): for a caller with other
+ * work to do meanwhile, e.g. a write-ahead entry made durable while the batch it names is read.
+ */
+export async function createFileExclusiveAsync(file: string, text: string, options: CreateOptions = {}): Promise<boolean> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomUUID()}.tmp`);
+  const open = () => fs.promises.open(tmp, "w");
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await open();
+  } catch (e) {
+    if (!options.makeDir || (e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    handle = await open();
+  }
+  try {
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.promises.link(tmp, file);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw e;
+  } finally {
+    await fs.promises.unlink(tmp).catch(() => {});
+  }
+}
+
+/**
  * Creates `file` with `text` only if no file of that name exists (put-if-absent); returns false
  * when one does.
  */
