@@ -259,6 +259,9 @@ export class MicroBatchExecution {
         faultPoint("beforeSink", b.id);
         result = await r.time("addBatch", () => sink.addBatch(b.id, output));
       }
+      // Already durable unless the sink returned without committing (a batch it had): offsets/N
+      // always comes before commits/N.
+      await wal();
       faultPoint("afterSinkCommit", b.id);
       const stateOperators = await r.time("commitOffsets", () => this.commitState(b));
       faultPoint("afterStateCommit", b.id);
