@@ -16,8 +16,13 @@ export interface CreateOptions {
   makeDir?: boolean;
 }
 
+/** A hidden temporary beside `file`, named after this process (a crashed writer's is recognised). */
+function tempName(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomUUID()}.tmp`);
+}
+
 function openTemp(file: string, makeDir: boolean): { tmp: string; fd: number } {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomUUID()}.tmp`);
+  const tmp = tempName(file);
   try {
     return { tmp, fd: fs.openSync(tmp, "w") };
   } catch (e) {
@@ -48,8 +53,8 @@ function unlinkQuietly(file: string): void {
 }
 
 /** Writes `text` to `file`, replacing it atomically. */
-export function writeFileAtomic(file: string, text: string, options: CreateOptions = {}): void {
-  const tmp = writeTemp(file, text, options.makeDir);
+export function writeFileAtomic(file: string, text: string): void {
+  const tmp = writeTemp(file, text);
   try {
     fs.renameSync(tmp, file);
   } catch (e) {
@@ -63,7 +68,7 @@ export function writeFileAtomic(file: string, text: string, options: CreateOptio
  * work to do meanwhile, e.g. a write-ahead entry made durable while the batch it names is read.
  */
 export async function createFileExclusiveAsync(file: string, text: string, options: CreateOptions = {}): Promise<boolean> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomUUID()}.tmp`);
+  const tmp = tempName(file);
   const open = () => fs.promises.open(tmp, "w");
   let handle: fs.promises.FileHandle;
   try {
@@ -77,6 +82,7 @@ export async function createFileExclusiveAsync(file: string, text: string, optio
     try {
       await handle.writeFile(text);
       await handle.sync();
+      if (options.mtime) await handle.utimes(options.mtime, options.mtime);
     } finally {
       await handle.close();
     }
