@@ -12,10 +12,18 @@ import { defaultStorage, type Storage } from "./storage";
 
 const DEFAULT_LOG_RETENTION_MS = 30 * 86_400_000;
 
+/**
+ * By table, what this process saw at its last cleanup: the modification time of the oldest log file
+ * left. Files only get newer, so until the cutoff passes it nothing can have expired, and a writer
+ * that checkpoints often (a stream) does not list the whole log after each checkpoint.
+ */
+const oldestLeft = new Map<string, number>();
+
 export function cleanupExpiredLogs(tableRoot: string, checkpointVersion: number, configuration: Record<string, string | null>, now = Date.now(), storage: Storage = defaultStorage): number {
   if (configuration["delta.enableExpiredLogCleanup"] === "false") return 0;
   const conf = configuration["delta.logRetentionDuration"];
   const cutoff = now - (conf ? parseInterval(conf, "delta.logRetentionDuration") : DEFAULT_LOG_RETENTION_MS);
+  if ((oldestLeft.get(tableRoot) ?? -Infinity) > cutoff) return 0;
   const dir = logDir(tableRoot);
   const listing = listLog(tableRoot, storage);
   let removed = 0;
@@ -28,12 +36,17 @@ export function cleanupExpiredLogs(tableRoot: string, checkpointVersion: number,
     storage.remove(path.join(dir, crcFileName(c.version)));
     removed++;
   }
-  const oldestCommit = listLog(tableRoot, storage).commits[0]?.version ?? checkpointVersion;
+  const left = listLog(tableRoot, storage);
+  const oldestCommit = left.commits[0]?.version ?? checkpointVersion;
   for (const cp of listing.checkpoints) {
     if (cp.version < checkpointVersion && cp.version < oldestCommit && cp.paths.every(expired)) {
       for (const p of cp.paths) storage.remove(p);
       removed++;
     }
   }
+  // The oldest commit and the oldest checkpoint still there (checkpoints are listed newest first).
+  const oldestCheckpoint = listing.checkpoints.filter((cp) => !cp.paths.every(expired) || cp.version >= checkpointVersion || cp.version >= oldestCommit).at(-1);
+  const times = [left.commits[0]?.mtimeMs, ...(oldestCheckpoint?.paths.map((p) => storage.stat(p)?.mtimeMs) ?? [])].filter((t): t is number => t !== undefined);
+  if (times.length > 0) oldestLeft.set(tableRoot, Math.min(...times));
   return removed;
 }

@@ -49,12 +49,18 @@ export class Snapshot {
     readonly tombstones: RemoveFile[] = [],
   ) {}
 
+  /** The parsed schema, and the files and tombstones by key: made once per snapshot, handed on by advance(). */
+  private parsedSchema?: StructType;
+  private filesByKey?: Map<string, AddFile>;
+  private tombstonesByKey?: Map<string, RemoveFile>;
+
   get storage(): Storage {
     return this.segment.listing.storage;
   }
 
   get schema(): StructType {
-    return parseSchema(this.metadata.schemaString);
+    this.parsedSchema ??= parseSchema(this.metadata.schemaString);
+    return this.parsedSchema;
   }
 
   get partitionColumns(): string[] {
@@ -83,8 +89,11 @@ export class Snapshot {
   advance(commits: { version: number; path: string; actions: readonly Action[] }[]): Snapshot {
     if (commits.length === 0) return this;
     const root = this.tableRoot;
-    const files = new Map(this.files.map((f) => [fileActionKey(root, f.path, f.deletionVector), f]));
-    const tombstones = new Map(this.tombstones.map((r) => [fileActionKey(root, r.path, r.deletionVector), r]));
+    // Copies of the keyed maps (each key resolved once per snapshot chain, not once per commit).
+    this.filesByKey ??= new Map(this.files.map((f) => [fileActionKey(root, f.path, f.deletionVector), f]));
+    this.tombstonesByKey ??= new Map(this.tombstones.map((r) => [fileActionKey(root, r.path, r.deletionVector), r]));
+    const files = new Map(this.filesByKey);
+    const tombstones = new Map(this.tombstonesByKey);
     const txns = new Map(this.txns);
     const domains = new Map(this.domains);
     let { protocol, metadata } = this;
@@ -123,6 +132,10 @@ export class Snapshot {
     const listing = { ...this.segment.listing, commits: [...this.segment.listing.commits.filter((x) => x.version <= this.version), ...added] };
     const segment: LogSegment = { ...this.segment, listing, version, commits: [...this.segment.commits, ...added] };
     const next = new Snapshot(root, version, protocol, metadata, [...files.values()], txns, commitInfo, segment, domains, [...tombstones.values()]);
+    next.filesByKey = files;
+    next.tombstonesByKey = tombstones;
+    // The same metadata: the same schema, already checked.
+    if (metadata === this.metadata && this.parsedSchema) next.parsedSchema = this.parsedSchema;
     void next.schema;
     return next;
   }

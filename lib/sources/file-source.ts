@@ -354,7 +354,8 @@ export class FileStreamSource implements Source {
 
   metrics(): Record<string, string> {
     // Outstanding: planned into later batches (availableNow, or before a restart) plus not yet planned.
-    const planned = [...this.entries].filter(([id]) => id > this.lastEnd).flatMap(([, files]) => files);
+    const planned: LogEntry[] = [];
+    for (let id = this.lastEnd + 1; id <= this.lastLogId; id++) planned.push(...(this.entries.get(id) ?? []));
     const plannedPaths = new Set(planned.map((p) => p.path));
     const waiting = [...planned, ...[...this.outstanding, ...this.unsettled].filter((f) => !plannedPaths.has(f.path))];
     return {
