@@ -13,10 +13,12 @@ import { StreamlabError } from "../errors";
 import { dataPath } from "../util/paths";
 import type { Source } from "../stream/source";
 import type { OutputMode } from "../stream/sink";
-import { DeltaSource, type DeltaSourceOptions } from "../sources/delta-source";
+import type * as DeltaSourceModule from "../sources/delta-source";
+import type { DeltaSourceOptions } from "../sources/delta-source";
 import { FileStreamSource, type FileSourceOptions } from "../sources/file-source";
-import { MemoryStream } from "../sources/memory-source";
-import { RateSource, type RateSourceOptions } from "../sources/rate-source";
+import type { MemoryStream } from "../sources/memory-source";
+import type * as RateSourceModule from "../sources/rate-source";
+import type { RateSourceOptions } from "../sources/rate-source";
 import { streams } from "../stream/manager";
 import { MemorySink } from "../sinks/memory-sink";
 import { toSink, type SinkSpec } from "./sinks";
@@ -26,11 +28,26 @@ import type { Clock } from "../stream/clock";
 import type { StreamingQueryListener } from "../stream/listener";
 import { dropStep, renameStep, selectStep, sqlStep, whereStep, withColumnStep, type TransformStep } from "../stream/transform";
 import { parseTrigger, type TriggerSpec } from "../stream/trigger";
-import { DeduplicateOperator } from "../stream/operators/deduplicate";
-import { watermarkStep } from "../stream/operators/watermark";
+import type * as DeduplicateModule from "../stream/operators/deduplicate";
+import type * as WatermarkModule from "../stream/operators/watermark";
 import { isStateful } from "../stream/stateful";
-import { GroupedStream, type GroupingKey } from "./grouped";
-import { joinStep, type JoinHow, type JoinOn, type StaticTable } from "./join";
+import type * as GroupedModule from "./grouped";
+import type { GroupedStream, GroupingKey } from "./grouped";
+import type * as JoinModule from "./join";
+import type { JoinHow, JoinOn, StaticTable } from "./join";
+
+/**
+ * What only some frames need, loaded when one first does: a query that moves files into a table
+ * (the command line's ingest) loads no stateful operator, join or other source.
+ */
+const lazy = {
+  deltaSource: () => (require("../sources/delta-source") as typeof DeltaSourceModule).DeltaSource,
+  rateSource: () => (require("../sources/rate-source") as typeof RateSourceModule).RateSource,
+  deduplicate: () => (require("../stream/operators/deduplicate") as typeof DeduplicateModule).DeduplicateOperator,
+  watermarkStep: () => (require("../stream/operators/watermark") as typeof WatermarkModule).watermarkStep,
+  grouped: () => (require("./grouped") as typeof GroupedModule).GroupedStream,
+  joinStep: () => (require("./join") as typeof JoinModule).joinStep,
+};
 
 export interface WriteStreamOptions {
   /** Where offsets, commits and source logs live. Default: data/checkpoints/<queryName>. */
@@ -117,22 +134,22 @@ export class StreamFrame {
    * downstream drop rows older than it and evict the state it has passed.
    */
   withWatermark(column: string, delay: string | number): StreamFrame {
-    return this.with(watermarkStep(column, delay));
+    return this.with(lazy.watermarkStep()(column, delay));
   }
 
   /** Groups the stream by columns and at most one event-time window (sl.window / sl.sessionWindow); then .count() or .agg(...). */
   groupBy(...keys: GroupingKey[]): GroupedStream<StreamFrame> {
-    return new GroupedStream(keys, (op) => this.with(op));
+    return new (lazy.grouped())(keys, (op) => this.with(op));
   }
 
   /** Drops rows whose `columns` (default: all) were seen before; with the event-time column among them, state is evicted behind the watermark. */
   dropDuplicates(...columns: string[]): StreamFrame {
-    return this.with(new DeduplicateOperator(columns, false));
+    return this.with(new (lazy.deduplicate())(columns, false));
   }
 
   /** Drops rows whose `columns` were seen within the watermark delay of the first one (needs withWatermark). */
   dropDuplicatesWithinWatermark(...columns: string[]): StreamFrame {
-    return this.with(new DeduplicateOperator(columns, true));
+    return this.with(new (lazy.deduplicate())(columns, true));
   }
 
   /**
@@ -141,7 +158,7 @@ export class StreamFrame {
    * column or columns present on both sides, or a SQL condition over `l` (the stream) and `r`.
    */
   join(other: StaticTable, on: JoinOn, how: JoinHow = "inner"): StreamFrame {
-    return this.with(joinStep(other, on, how));
+    return this.with(lazy.joinStep()(other, on, how));
   }
 
   /** The plan, one step a line. */
@@ -193,7 +210,7 @@ export const readStream = {
   },
   /** The rate source: rowsPerSecond rows of (timestamp, value). */
   rate(options: RateSourceOptions = {}): StreamFrame {
-    return new StreamFrame(() => new RateSource(options));
+    return new StreamFrame(() => new (lazy.rateSource())(options));
   },
   /** Rows pushed from code with stream.addData(...). */
   memory(stream: MemoryStream): StreamFrame {
@@ -201,7 +218,7 @@ export const readStream = {
   },
   /** A Delta table: its current snapshot, then every later commit (or from startingVersion / startingTimestamp). */
   delta(tablePath: string, options: DeltaSourceOptions | Record<string, unknown> = {}): StreamFrame {
-    return new StreamFrame(() => new DeltaSource(tablePath, options));
+    return new StreamFrame(() => new (lazy.deltaSource())(tablePath, options));
   },
   /** Any Source, made fresh for each query by `make`. */
   source(make: () => Source): StreamFrame {

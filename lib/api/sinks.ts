@@ -4,7 +4,8 @@
  * A ready-made `Sink` object (the engine's contract) is accepted as it is.
  */
 import { StreamlabError } from "../errors";
-import { ConsoleSink, type ConsoleSinkOptions } from "../sinks/console-sink";
+import type * as ConsoleSinkModule from "../sinks/console-sink";
+import type { ConsoleSinkOptions } from "../sinks/console-sink";
 import { DeltaSink, type DeltaSinkOptions } from "../sinks/delta-sink";
 import { ForeachBatchSink, type ForeachBatchFunction } from "../sinks/foreach-batch-sink";
 import { MemorySink } from "../sinks/memory-sink";
@@ -49,7 +50,11 @@ export function toSink(spec: SinkSpec | Sink): Sink {
     case "memory":
       return new MemorySink((s.options as SinkOptionsByFormat["memory"] | undefined)?.tableName);
     case "console":
-      return new ConsoleSink(s.options as ConsoleSinkOptions);
+      {
+        // The table renderer comes with the console sink, for the queries that print.
+        const { ConsoleSink } = require("../sinks/console-sink") as typeof ConsoleSinkModule;
+        return new ConsoleSink(s.options as ConsoleSinkOptions);
+      }
     case "postgres":
       if (!s.options) throw bad("The postgres sink needs options: { table, keyColumns, connectionString? }.");
       {
