@@ -296,12 +296,13 @@ export class MicroBatchExecution {
     const batch = await r.time("getBatch", () => source.pipelinedBatch!(b.start, b.end, b.id));
     if (!batch) return undefined;
     try {
-      faultPoint("beforeSink", b.id);
       const result = await r.time("addBatch", () =>
         sink.addBatch(b.id, `(${batch.sql})`, {
           columns: batch.columns,
           beforeCommit: async () => {
             await wal();
+            // Nothing of the batch is in the sink yet (its files wait in the sink's staging folder).
+            faultPoint("beforeSink", b.id);
             if (batch.clean && !(await batch.clean())) throw new Error("the batch has lines its one-pass read did not account for");
           },
         }),

@@ -8,8 +8,9 @@
  * cleanup not; the first store to commit fires it, so with several operators the later ones have
  * not committed), afterStateCommit (every store committed; nothing durable happens between it and
  * commits/N). The number after "@" is the batch id. When a batch goes from the files to the sink in
- * one pass, offsets/N is written while the sink writes its files: there afterOffsets comes after
- * beforeSink, just before delta.beforeCommit.
+ * one pass, offsets/N is written while the sink writes its files to its staging folder: there
+ * afterOffsets and beforeSink come once those files are written, just before delta.beforeCommit —
+ * still before anything of the batch is in the sink.
  *
  * A Delta commit also passes "delta.beforeCommit:<folder>/<table folder>" (data files written, log
  * entry not), numbered by the write's txnVersion when it has one: "delta.beforeCommit:silver/events@2"

@@ -39,12 +39,8 @@ function runQuery(landing: string, table: string, checkpoint: string, crashAt?: 
 const entries = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /^\d+$/.test(f)).sort() : []);
 
 interface Expectation {
-  /**
-   * offsets/1 was written before the crash; "either" where it is being written meanwhile (a
-   * one-pass batch writes offsets/N while the sink writes its files, and waits for it before the
-   * sink's commit): then it is there whole, or not at all.
-   */
-  offsetsWritten: boolean | "either";
+  /** offsets/1 was written before the crash. */
+  offsetsWritten: boolean;
   /** The table's version at the crash: 1 when batch 1's Delta commit landed. */
   tableVersionAtCrash: number;
 }
@@ -52,7 +48,7 @@ interface Expectation {
 const POINTS: Record<string, Expectation> = {
   beforeOffsets: { offsetsWritten: false, tableVersionAtCrash: 0 },
   afterOffsets: { offsetsWritten: true, tableVersionAtCrash: 0 },
-  beforeSink: { offsetsWritten: "either", tableVersionAtCrash: 0 },
+  beforeSink: { offsetsWritten: true, tableVersionAtCrash: 0 },
   "delta.beforeCommit": { offsetsWritten: true, tableVersionAtCrash: 0 },
   afterSinkCommit: { offsetsWritten: true, tableVersionAtCrash: 1 },
 };
@@ -71,10 +67,8 @@ for (const [point, expect] of Object.entries(POINTS)) {
     assert.equal(crashed.signal, "SIGKILL", `the first run was killed at ${point} (stderr: ${crashed.stderr})`);
     assert.deepEqual(crashed.progress.map((p) => p.batchId), [0], "batch 0 completed before the crash");
     assert.deepEqual(entries(path.join(ck, "commits")), ["0"], "batch 0 committed, batch 1 not");
-    const written = entries(path.join(ck, "offsets"));
-    if (expect.offsetsWritten === "either") assert.ok(["0", "0,1"].includes(written.join()), `offsets/0, and offsets/1 or not: ${written.join()}`);
-    else assert.deepEqual(written, expect.offsetsWritten ? ["0", "1"] : ["0"]);
-    const offsets1 = written.includes("1") ? fs.readFileSync(path.join(ck, "offsets", "1"), "utf8") : undefined;
+    assert.deepEqual(entries(path.join(ck, "offsets")), expect.offsetsWritten ? ["0", "1"] : ["0"]);
+    const offsets1 = expect.offsetsWritten ? fs.readFileSync(path.join(ck, "offsets", "1"), "utf8") : undefined;
     const atCrash = await DeltaTable.forPath(table, duck).snapshot();
     assert.equal(atCrash.version, expect.tableVersionAtCrash, "the table at the crash");
 
