@@ -49,7 +49,7 @@ async function deltaLatency(duck: Duck, dir: string): Promise<number[]> {
   const live = path.join(dir, "live");
   const staging = path.join(dir, "staging-delta");
   fs.mkdirSync(live, { recursive: true });
-  const names = await stage(duck, staging, 60, 100);
+  const names = await stage(duck, staging, 200, 100);
   const renamedAt = new Map<string, number>();
   const latencies: number[] = [];
   const ck = path.join(dir, "ck-live");

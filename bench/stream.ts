@@ -15,6 +15,8 @@ import { atLeast, atMost, figure, median, time, type BenchResult } from "./util"
 
 const FILES = 20;
 const ROWS_PER_FILE = 50_000;
+/** Runs of each side, alternating; the medians are compared (the machine may be shared). */
+const RUNS = 5;
 const SCHEMA = EVENTS_SCHEMA;
 const COLUMNS = "{'event_id': 'VARCHAR', 'user_id': 'VARCHAR', 'event_type': 'VARCHAR', 'product_id': 'VARCHAR', 'price': 'DECIMAL(10,2)', 'event_timestamp': 'TIMESTAMP'}";
 
@@ -35,7 +37,7 @@ export async function streamBench(): Promise<BenchResult> {
 
     const direct: number[] = [];
     const streamed: number[] = [];
-    for (let run = 0; run < 3; run++) {
+    for (let run = 0; run < RUNS; run++) {
       direct.push((await time(() => duck.run(`COPY (SELECT * FROM read_csv(${sqlString(path.join(landing, "*.csv"))}, header = true, columns = ${COLUMNS}, auto_detect = false)) TO ${sqlString(path.join(dir, `direct-${run}.parquet`))} (FORMAT parquet, COMPRESSION snappy)`))).ms);
       const table = path.join(dir, `delta-${run}`);
       streamed.push(
