@@ -7,7 +7,7 @@
 import * as path from "node:path";
 import { parseInterval } from "./checkpoint-writer";
 import { crcFileName, hadoopCrcFileName, logDir } from "./log-path";
-import { listLog } from "./log-segment";
+import { listLog, type CheckpointFile } from "./log-segment";
 import { defaultStorage, type Storage } from "./storage";
 
 const DEFAULT_LOG_RETENTION_MS = 30 * 86_400_000;
@@ -38,14 +38,14 @@ export function cleanupExpiredLogs(tableRoot: string, checkpointVersion: number,
   }
   const left = listLog(tableRoot, storage);
   const oldestCommit = left.commits[0]?.version ?? checkpointVersion;
+  // Checkpoints are listed newest first: the last one kept is the oldest still there.
+  let oldestCheckpoint: CheckpointFile | undefined;
   for (const cp of listing.checkpoints) {
     if (cp.version < checkpointVersion && cp.version < oldestCommit && cp.paths.every(expired)) {
       for (const p of cp.paths) storage.remove(p);
       removed++;
-    }
+    } else oldestCheckpoint = cp;
   }
-  // The oldest commit and the oldest checkpoint still there (checkpoints are listed newest first).
-  const oldestCheckpoint = listing.checkpoints.filter((cp) => !cp.paths.every(expired) || cp.version >= checkpointVersion || cp.version >= oldestCommit).at(-1);
   const times = [left.commits[0]?.mtimeMs, ...(oldestCheckpoint?.paths.map((p) => storage.stat(p)?.mtimeMs) ?? [])].filter((t): t is number => t !== undefined);
   if (times.length > 0) oldestLeft.set(tableRoot, Math.min(...times));
   return removed;

@@ -107,15 +107,15 @@ export function listLog(tableRoot: string, storage: Storage = defaultStorage): L
  */
 export function listFromLastCheckpoint(tableRoot: string, storage: Storage = defaultStorage): LogListing | undefined {
   const dir = logDir(tableRoot);
-  let hint: { version?: unknown; parts?: unknown; v2Checkpoint?: unknown };
+  let hint: LastCheckpointHint;
   try {
-    hint = JSON.parse(storage.readText(path.join(dir, LAST_CHECKPOINT))) as typeof hint;
+    hint = parseLastCheckpoint(storage.readText(path.join(dir, LAST_CHECKPOINT)));
   } catch {
     return undefined;
   }
   const version = hint.version;
-  if (typeof version !== "number" || !Number.isInteger(version) || version < 0 || hint.v2Checkpoint !== undefined) return undefined;
-  const parts = hint.parts === undefined ? 1 : hint.parts;
+  if (!Number.isInteger(version) || version < 0 || hint.v2Path !== undefined) return undefined;
+  const parts: unknown = hint.parts === undefined ? 1 : hint.parts;
   if (typeof parts !== "number" || !Number.isInteger(parts) || parts < 1) return undefined;
   const paths = parts === 1 ? [path.join(dir, checkpointFileName(version))] : Array.from({ length: parts }, (_, i) => path.join(dir, multiPartCheckpointFileName(version, i + 1, parts)));
   if (!paths.every((p) => storage.exists(p))) return undefined;
@@ -132,15 +132,20 @@ export function listFromLastCheckpoint(tableRoot: string, storage: Storage = def
   return { tableRoot, commits: commits.filter((c) => c.version > checkpoint.version), checkpoints: [checkpoint], lastCheckpoint: { version, ...(parts > 1 ? { parts } : {}) }, storage, partial: true };
 }
 
+/** What a reader takes from `_last_checkpoint`'s text; throws when it is not JSON with a numeric version. */
+function parseLastCheckpoint(text: string): LastCheckpointHint {
+  const j = JSON.parse(text) as { version?: unknown; parts?: number; v2Checkpoint?: { path?: string } };
+  if (typeof j.version !== "number") throw new Error("no version");
+  return { version: j.version, parts: j.parts, v2Path: j.v2Checkpoint?.path };
+}
+
 /** `_last_checkpoint` is only a hint: a garbled or stale one is reported, never fatal (the listing decides). */
 function readLastCheckpoint(dir: string, checkpoints: CheckpointFile[], storage: Storage): LastCheckpointHint | undefined {
   const file = path.join(dir, LAST_CHECKPOINT);
   if (!storage.exists(file)) return undefined;
   let hint: LastCheckpointHint;
   try {
-    const j = JSON.parse(storage.readText(file)) as { version?: unknown; parts?: number; v2Checkpoint?: { path?: string } };
-    if (typeof j.version !== "number") throw new Error("no version");
-    hint = { version: j.version, parts: j.parts, v2Path: j.v2Checkpoint?.path };
+    hint = parseLastCheckpoint(storage.readText(file));
   } catch {
     return { version: -1, problem: "corrupt" };
   }

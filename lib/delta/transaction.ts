@@ -261,20 +261,23 @@ export class Transaction {
   private async checkpointAfter(version: number, committed: Snapshot | undefined): Promise<boolean> {
     const interval = Number(this.snapshotConfig()["delta.checkpointInterval"] ?? 10) || 10;
     if (version === 0 || version % interval !== 0) return false;
-    const write = async (duck: Duck): Promise<boolean> => {
+    const root = this.tableRoot;
+    const write = async (duck: Duck): Promise<void> => {
+      const snap = committed ?? (await Snapshot.load(root, { version, duck, storage: this.storage }));
+      await writeCheckpoint(snap, duck);
+      cleanupExpiredLogs(root, version, snap.configuration, Date.now(), this.storage);
+    };
+    const warn = (e: unknown) => process.emitWarning(`Streamlab: could not write the checkpoint for version ${version} of ${root}: ${messageOf(e)} (the table is fine; the next checkpoint will cover it).`);
+    if (!this.options.checkpointInBackground || !committed) {
       try {
-        const snap = committed ?? (await Snapshot.load(this.tableRoot, { version, duck, storage: this.storage }));
-        await writeCheckpoint(snap, duck);
-        cleanupExpiredLogs(this.tableRoot, version, snap.configuration, Date.now(), this.storage);
+        await write(this.duck);
         return true;
       } catch (e) {
-        process.emitWarning(`Streamlab: could not write the checkpoint for version ${version} of ${this.tableRoot}: ${messageOf(e)} (the table is fine; the next checkpoint will cover it).`);
+        warn(e);
         return false;
       }
-    };
-    if (!this.options.checkpointInBackground || !committed) return write(this.duck);
-    if (backgroundCheckpoints.has(this.tableRoot)) return false;
-    const root = this.tableRoot;
+    }
+    if (backgroundCheckpoints.has(root)) return false;
     const job = (async () => {
       const own = await this.duck.fork();
       try {
@@ -283,7 +286,7 @@ export class Transaction {
         own.close();
       }
     })()
-      .catch((e) => process.emitWarning(`Streamlab: could not write the checkpoint for version ${version} of ${root}: ${messageOf(e)} (the table is fine; the next checkpoint will cover it).`))
+      .catch(warn)
       .finally(() => backgroundCheckpoints.delete(root));
     backgroundCheckpoints.set(root, job);
     return false;
