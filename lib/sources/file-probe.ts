@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import { isStreamlabError, messageOf } from "../errors";
-import { readStartOf } from "../util/csv";
+import { readStartOf, type FileStart } from "../util/csv";
 import { duckPath } from "../util/file-listing";
 import type { FileFormat } from "./file-source-options";
 
@@ -27,7 +27,7 @@ const TEXT_PROBE_BYTES = 64 * 1024;
  * What is wrong with `file` for `format`, if the first bytes already tell. `seen`, when given, gets
  * the first bytes of a text file that were looked at (so a caller need not read them again).
  */
-export function probeFile(file: string, format: FileFormat, header: boolean, seen?: { start?: { bytes: Buffer; n: number } }): FileProblem | undefined {
+export function probeFile(file: string, format: FileFormat, header: boolean, seen?: { start?: FileStart }): FileProblem | undefined {
   const corrupt = (reason: string): FileProblem => ({ kind: "corrupt", reason });
   if (duckPath(file) === undefined) return corrupt("its name has both a backslash and a glob character (*, ? or [), which DuckDB cannot read literally; rename it");
   let fd: number;

@@ -16,7 +16,7 @@ import { StreamlabError } from "../errors";
 import { isCompressed, probeFile, readSkippingUnreadable, type FileProblem } from "./file-probe";
 import { duckType, isArray, isMap, isStruct, type StructField, type StructType } from "../delta/schema";
 import { sqlFileList, type ListedFile } from "../util/file-listing";
-import { csvHeader } from "../util/csv";
+import { csvHeader, type FileStart } from "../util/csv";
 import type { PipelinedBatch } from "../stream/source";
 
 import type { EvolutionMode, FileFormat, ParseMode } from "./file-source-options";
@@ -178,7 +178,7 @@ export function cleanCsvRead(files: ListedFile[], s: ReadSettings): string | und
   if (s.format !== "csv" || s.rescuedDataColumn || s.includeMetadata || files.length === 0) return undefined;
   const names = s.schema.fields.map((f) => f.name);
   for (const f of files) {
-    const seen: { start?: { bytes: Buffer; n: number } } = {};
+    const seen: { start?: FileStart } = {};
     if (mayHaveLinesOverBuffer(f.path) || probeFile(f.path, "csv", s.header, seen)) return undefined;
     if (s.header) {
       const h = csvHeader(f.path, s.sep, s.quote, s.escape, seen.start);

@@ -117,11 +117,17 @@ function firstLineOf(b: Buffer, n: number, quote: string, escape: string): strin
   return b.subarray(0, end >= 0 ? end : b.length).toString("utf8").replace(/\r$/, "").replace(/^\uFEFF/, "");
 }
 
+/** A file's first bytes as read: `bytes`, of the `n` asked for (fewer when the file is shorter). */
+export interface FileStart {
+  bytes: Buffer;
+  n: number;
+}
+
 /**
  * Column names of a CSV file's header (made safe: see safeHeader), or why it has none we can use.
  * `start`: the file's first bytes when already read (`n` asked for), saving a read when the header ends in them.
  */
-export function csvHeader(file: string, sep: string, quote = '"', escape = '"', start?: { bytes: Buffer; n: number }): { names: string[] } | { problem: string } {
+export function csvHeader(file: string, sep: string, quote = '"', escape = '"', start?: FileStart): { names: string[] } | { problem: string } {
   let line: string;
   try {
     line = (start && firstLineOf(start.bytes, start.n, quote, escape)) ?? firstLine(file, quote, escape);
