@@ -15,18 +15,11 @@ import { Duck, sqlString } from "../lib/duck";
 import { DeltaTable } from "../lib/delta/table";
 import { readStream } from "../lib/api/read-stream";
 import type { StreamingQueryProgress } from "../lib/stream/progress";
-import { atMost, figure, median, type BenchResult } from "./util";
+import { atMost, EVENTS_CSV_COLUMNS, eventsSql, figure, median, type BenchResult } from "./util";
 
 const BATCHES = 150;
 const ROWS = 1_000;
 const ROUNDS = 3;
-const COLUMNS = "{'event_id': 'VARCHAR', 'user_id': 'VARCHAR', 'event_type': 'VARCHAR', 'product_id': 'VARCHAR', 'price': 'DECIMAL(10,2)', 'event_timestamp': 'TIMESTAMP'}";
-
-function eventsSql(n: number, seed: number): string {
-  return `SELECT md5((range + ${seed * 1_000_000})::VARCHAR)::UUID::VARCHAR AS event_id, 'u_' || lpad((range % 500)::VARCHAR, 5, '0') AS user_id,
-    ['view','view','view','add_to_cart','purchase'][range % 5 + 1] AS event_type, 'p_' || lpad((range % 50)::VARCHAR, 4, '0') AS product_id,
-    ((range % 40000) / 100)::DECIMAL(10,2) AS price, TIMESTAMP '2026-01-01 00:00:00' + to_milliseconds(range * 10) AS event_timestamp FROM range(${n})`;
-}
 
 interface RunFigures {
   batches: number;
@@ -92,7 +85,7 @@ export async function batchesBench(): Promise<BenchResult> {
     const direct: number[] = [];
     for (let i = 0; i < 2 * BATCHES; i++) {
       const t = performance.now();
-      await duck.run(`COPY (SELECT * FROM read_csv(${sqlString(path.join(staging, name(i)))}, header = true, columns = ${COLUMNS}, auto_detect = false)) TO ${sqlString(path.join(out, `${i}.parquet`))} (FORMAT parquet, COMPRESSION snappy)`);
+      await duck.run(`COPY (SELECT * FROM read_csv(${sqlString(path.join(staging, name(i)))}, header = true, columns = ${EVENTS_CSV_COLUMNS}, auto_detect = false)) TO ${sqlString(path.join(out, `${i}.parquet`))} (FORMAT parquet, COMPRESSION snappy)`);
       direct.push(performance.now() - t);
     }
     const directMs = direct.reduce((s, x) => s + x, 0) / direct.length;

@@ -20,16 +20,10 @@ import { readStream } from "../lib/api/read-stream";
 import { describeCheckpoint } from "../lib/api/inspect";
 import { writeUserEvents } from "../lib/pipeline/ecommerce";
 import { closeClient, connect, startEmbeddedPostgres, type EmbeddedPostgres } from "../lib/sinks/postgres";
-import { below, figure, quantile, type BenchChart, type BenchResult, type Metric } from "./util";
+import { below, eventsSql, figure, quantile, type BenchChart, type BenchResult, type Metric } from "./util";
 
 const ROWS_PER_FILE = 200;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function eventsSql(n: number, seed: number): string {
-  return `SELECT md5((range + ${seed * 1_000_000})::VARCHAR)::UUID::VARCHAR AS event_id, 'u_' || lpad((range % 500)::VARCHAR, 5, '0') AS user_id,
-    ['view','view','view','add_to_cart','purchase'][range % 5 + 1] AS event_type, 'p_' || lpad((range % 50)::VARCHAR, 4, '0') AS product_id,
-    ((range % 40000) / 100)::DECIMAL(10,2) AS price, TIMESTAMP '2026-01-01 00:00:00' + to_milliseconds(range * 10) AS event_timestamp FROM range(${n})`;
-}
 
 async function stage(duck: Duck, dir: string, n: number, seed: number): Promise<string[]> {
   fs.mkdirSync(dir, { recursive: true });

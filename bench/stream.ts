@@ -11,20 +11,13 @@ import { spawnSync } from "node:child_process";
 import { Duck, sqlString } from "../lib/duck";
 import { DeltaTable } from "../lib/delta/table";
 import { readStream } from "../lib/api/read-stream";
-import { atLeast, atMost, figure, median, time, type BenchResult } from "./util";
+import { atLeast, atMost, EVENTS_CSV_COLUMNS, eventsSql, figure, median, time, type BenchResult } from "./util";
 
 const FILES = 20;
 const ROWS_PER_FILE = 50_000;
 /** Runs of each side, alternating; the medians are compared (the machine may be shared). */
 const RUNS = 5;
 const SCHEMA = EVENTS_SCHEMA;
-const COLUMNS = "{'event_id': 'VARCHAR', 'user_id': 'VARCHAR', 'event_type': 'VARCHAR', 'product_id': 'VARCHAR', 'price': 'DECIMAL(10,2)', 'event_timestamp': 'TIMESTAMP'}";
-
-function eventsSql(n: number, seed: number): string {
-  return `SELECT md5((range + ${seed * 10_000_000})::VARCHAR)::UUID::VARCHAR AS event_id, 'u_' || lpad((range % 500)::VARCHAR, 5, '0') AS user_id,
-    ['view','view','view','add_to_cart','purchase'][range % 5 + 1] AS event_type, 'p_' || lpad((range % 50)::VARCHAR, 4, '0') AS product_id,
-    ((range % 40000) / 100)::DECIMAL(10,2) AS price, TIMESTAMP '2026-01-01 00:00:00' + to_milliseconds(range * 10) AS event_timestamp FROM range(${n})`;
-}
 
 export async function streamBench(): Promise<BenchResult> {
   const duck = await Duck.open();
@@ -32,13 +25,13 @@ export async function streamBench(): Promise<BenchResult> {
   try {
     const landing = path.join(dir, "landing");
     fs.mkdirSync(landing);
-    for (let i = 0; i < FILES; i++) await duck.run(`COPY (${eventsSql(ROWS_PER_FILE, i)}) TO ${sqlString(path.join(landing, `events-${String(i).padStart(4, "0")}.csv`))} (FORMAT csv, HEADER true)`);
+    for (let i = 0; i < FILES; i++) await duck.run(`COPY (${eventsSql(ROWS_PER_FILE, i, 10_000_000)}) TO ${sqlString(path.join(landing, `events-${String(i).padStart(4, "0")}.csv`))} (FORMAT csv, HEADER true)`);
     const total = FILES * ROWS_PER_FILE;
 
     const direct: number[] = [];
     const streamed: number[] = [];
     for (let run = 0; run < RUNS; run++) {
-      direct.push((await time(() => duck.run(`COPY (SELECT * FROM read_csv(${sqlString(path.join(landing, "*.csv"))}, header = true, columns = ${COLUMNS}, auto_detect = false)) TO ${sqlString(path.join(dir, `direct-${run}.parquet`))} (FORMAT parquet, COMPRESSION snappy)`))).ms);
+      direct.push((await time(() => duck.run(`COPY (SELECT * FROM read_csv(${sqlString(path.join(landing, "*.csv"))}, header = true, columns = ${EVENTS_CSV_COLUMNS}, auto_detect = false)) TO ${sqlString(path.join(dir, `direct-${run}.parquet`))} (FORMAT parquet, COMPRESSION snappy)`))).ms);
       const table = path.join(dir, `delta-${run}`);
       streamed.push(
         (
@@ -69,7 +62,7 @@ export async function streamBench(): Promise<BenchResult> {
     for (const files of [40, 100]) {
       const big = path.join(dir, `landing-${files}`);
       fs.mkdirSync(big);
-      for (let i = 0; i < files; i++) await duck.run(`COPY (${eventsSql(ROWS_PER_FILE, 1000 + i)}) TO ${sqlString(path.join(big, `events-${String(i).padStart(4, "0")}.csv`))} (FORMAT csv, HEADER true)`);
+      for (let i = 0; i < files; i++) await duck.run(`COPY (${eventsSql(ROWS_PER_FILE, 1000 + i, 10_000_000)}) TO ${sqlString(path.join(big, `events-${String(i).padStart(4, "0")}.csv`))} (FORMAT csv, HEADER true)`);
       const rows = files * ROWS_PER_FILE;
       const once = runSide("direct", big, path.join(dir, `direct-${files}.parquet`));
       const ours = runSide("stream", big, path.join(dir, `delta-${files}`));
@@ -100,7 +93,7 @@ async function childSide(side: string, landing: string, out: string): Promise<{ 
   const duck = await Duck.open();
   const started = performance.now();
   if (side === "direct") {
-    await duck.run(`COPY (SELECT * FROM read_csv(${sqlString(path.join(landing, "*.csv"))}, header = true, columns = ${COLUMNS}, auto_detect = false)) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION snappy)`);
+    await duck.run(`COPY (SELECT * FROM read_csv(${sqlString(path.join(landing, "*.csv"))}, header = true, columns = ${EVENTS_CSV_COLUMNS}, auto_detect = false)) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION snappy)`);
   } else {
     const q = await readStream.files(landing, { format: "csv", schema: SCHEMA }).writeStream({ format: "delta", path: out }, { checkpointLocation: `${out}-ck`, queryName: "bench-backlog", trigger: "availableNow", duck });
     await q.awaitTermination();

@@ -48,3 +48,13 @@ export function below(label: string, value: number, unit: string, max: number): 
 export function figure(label: string, value: number, unit: string): Metric {
   return { label, value, unit };
 }
+
+/** read_csv's columns for the events feed's CSV files (no sniffing), as the baselines read them. */
+export const EVENTS_CSV_COLUMNS = "{'event_id': 'VARCHAR', 'user_id': 'VARCHAR', 'event_type': 'VARCHAR', 'product_id': 'VARCHAR', 'price': 'DECIMAL(10,2)', 'event_timestamp': 'TIMESTAMP'}";
+
+/** `n` rows of the events feed as SQL; event ids are unique across seeds as long as `n` ≤ `stride`. */
+export function eventsSql(n: number, seed: number, stride = 1_000_000): string {
+  return `SELECT md5((range + ${seed * stride})::VARCHAR)::UUID::VARCHAR AS event_id, 'u_' || lpad((range % 500)::VARCHAR, 5, '0') AS user_id,
+    ['view','view','view','add_to_cart','purchase'][range % 5 + 1] AS event_type, 'p_' || lpad((range % 50)::VARCHAR, 4, '0') AS product_id,
+    ((range % 40000) / 100)::DECIMAL(10,2) AS price, TIMESTAMP '2026-01-01 00:00:00' + to_milliseconds(range * 10) AS event_timestamp FROM range(${n})`;
+}
