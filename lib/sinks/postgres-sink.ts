@@ -343,15 +343,17 @@ export class PostgresSink implements Sink {
       // rowid: the batch's own order, so the first row of a repeated key wins, as with DO NOTHING
       // (a batch given as a query has none: the staged path keeps its order).
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) return undefined;
-      const [counts] = await duck.all<{ total: bigint; distinct: bigint }>(`SELECT count(*) AS total, count(DISTINCT (${keyList})) AS distinct FROM ${table}`);
-      const total = Number(counts!.total);
-      const rows = counts!.total === counts!.distinct ? `SELECT * FROM ${table}` : `SELECT * EXCLUDE (__sl_n) FROM (SELECT *, row_number() OVER (PARTITION BY ${keyList} ORDER BY rowid) AS __sl_n FROM ${table}) WHERE __sl_n = 1`;
-      await duck.run(`COPY (SELECT DISTINCT ${keyList} FROM ${table}) TO ${sqlString(keysCsv)} (FORMAT csv, HEADER false)`);
+      // COPY answers with the number of rows it wrote: the batch's distinct keys, in the same pass.
+      const distinct = Number(await duck.value<bigint>(`COPY (SELECT DISTINCT ${keyList} FROM ${table}) TO ${sqlString(keysCsv)} (FORMAT csv, HEADER false)`));
+      const total = Number(await duck.value<bigint>(`SELECT count(*) FROM ${table}`));
+      const rows = total === distinct ? `SELECT * FROM ${table}` : `SELECT * EXCLUDE (__sl_n) FROM (SELECT *, row_number() OVER (PARTITION BY ${keyList} ORDER BY rowid) AS __sl_n FROM ${table}) WHERE __sl_n = 1`;
       // The server looks the keys up while DuckDB writes the rows.
       const lookup = (async () => {
         await c.query(`CREATE TEMP TABLE streamlab_keys ON COMMIT DROP AS SELECT ${keyList} FROM ${this.target} WITH NO DATA`);
         await pipeline(fs.createReadStream(keysCsv), c.query(copyFrom(`COPY streamlab_keys (${keyList}) FROM STDIN (FORMAT csv)`)));
-        return (await c.query(`SELECT 1 FROM streamlab_keys k JOIN ${this.target} t USING (${keyList}) LIMIT 1`)).rowCount ?? 0;
+        // A count, not LIMIT 1: the common answer is "none", which only a whole-join plan finds fast
+        // (LIMIT 1 makes the planner probe the index once per key, even when the table is empty).
+        return Number((await c.query(`SELECT count(*) AS n FROM streamlab_keys k JOIN ${this.target} t USING (${keyList})`)).rows[0].n);
       })();
       const [present] = await Promise.all([lookup, duck.run(`COPY (${rows}) TO ${sqlString(firstOfKey)} (FORMAT csv, HEADER false)`)]);
       if (present > 0) return undefined;
