@@ -4,19 +4,29 @@ import type { Command } from "commander";
 import type { AddFile } from "../delta/actions";
 import { StreamlabError } from "../errors";
 import type { TableData } from "../viz/table";
+import type * as DuckModule from "../duck";
+import type * as TableModule from "../delta/table";
+import type * as FeaturesModule from "../delta/table-features";
+import type * as ConformanceModule from "../delta/conformance";
+import type * as VizModule from "../viz/table";
+import type * as SkippingModule from "../delta/skipping";
 
-/** What the commands run, loaded when one runs (DuckDB and the Delta reader are not needed for --help). */
-async function loadLib() {
-  const [{ DeltaTable }, { readerFeatures }, { goldenTablesDir, runConformance }, { tableData, tableText }, { statsOf }] = await Promise.all([
-    import("../delta/table.js"),
-    import("../delta/table-features.js"),
-    import("../delta/conformance.js"),
-    import("../viz/table.js"),
-    import("../delta/skipping.js"),
-  ]);
+/**
+ * What the commands run, loaded when one runs (DuckDB and the Delta reader are not needed for
+ * --help). The shared DuckDB session starts opening first: it opens on its own thread while the
+ * rest loads and the log is read.
+ */
+function loadLib() {
+  const shared = (require("../duck") as typeof DuckModule).duck();
+  shared.catch(() => {}); // a command that never queries must not fail on it; one that does sees the error
+  const { DeltaTable } = require("../delta/table") as typeof TableModule;
+  const { readerFeatures } = require("../delta/table-features") as typeof FeaturesModule;
+  const { goldenTablesDir, runConformance } = require("../delta/conformance") as typeof ConformanceModule;
+  const { tableData, tableText } = require("../viz/table") as typeof VizModule;
+  const { statsOf } = require("../delta/skipping") as typeof SkippingModule;
   return { DeltaTable, readerFeatures, goldenTablesDir, runConformance, tableData, tableText, statsOf };
 }
-let lib: Awaited<ReturnType<typeof loadLib>>;
+let lib: ReturnType<typeof loadLib>;
 
 interface TravelOptions {
   version?: string;
@@ -54,7 +64,7 @@ export function registerDelta(p: Command): void {
 
   withTravel(delta.command("describe").argument("<table>", "table folder").description("schema, protocol and features, properties and active files"))
     .action(async (table: string, o: TravelOptions) => {
-      const { DeltaTable, readerFeatures } = (lib = await loadLib());
+      const { DeltaTable, readerFeatures } = (lib = loadLib());
       const snap = await DeltaTable.forPath(table).snapshot(travel(o));
       const limit = limitOf(o, 20);
       console.log(`Delta table ${snap.tableRoot} at version ${snap.version}`);
@@ -80,7 +90,7 @@ export function registerDelta(p: Command): void {
 
   withTravel(delta.command("history").argument("<table>", "table folder").description("the table's commits, newest first (DESCRIBE HISTORY)"))
     .action(async (table: string, o: TravelOptions) => {
-      const { DeltaTable } = (lib = await loadLib());
+      const { DeltaTable } = (lib = loadLib());
       const h = DeltaTable.forPath(table).history(limitOf(o, 20));
       print(
         `history of ${path.resolve(table)}`,
@@ -90,7 +100,7 @@ export function registerDelta(p: Command): void {
 
   withTravel(delta.command("scan").argument("<table>", "table folder").description("print the table's rows").option("--filter <sql>", "a SQL predicate, e.g. \"price > 10\"").option("--columns <list>", "comma-separated columns"))
     .action(async (table: string, o: TravelOptions & { filter?: string; columns?: string }) => {
-      const { DeltaTable, tableData, tableText } = (lib = await loadLib());
+      const { DeltaTable, tableData, tableText } = (lib = loadLib());
       const t = DeltaTable.forPath(table);
       const scan = await t.scan({ ...travel(o), filter: o.filter, columns: o.columns?.split(",").map((c) => c.trim()) });
       try {
@@ -118,7 +128,7 @@ export function registerDelta(p: Command): void {
     .option("--replace-where <sql>", "with --mode overwrite: replace only matching rows")
     .option("--format <f>", "csv | json | parquet (default: from the extension)")
     .action(async (table: string, file: string, o: { mode: string; mergeSchema?: boolean; overwriteSchema?: boolean; partitionBy?: string; replaceWhere?: string; format?: string }) => {
-      const { DeltaTable } = (lib = await loadLib());
+      const { DeltaTable } = (lib = loadLib());
       const r = await DeltaTable.forPath(table).write({ path: file, format: o.format as never }, {
         mode: o.mode as never,
         mergeSchema: o.mergeSchema,
@@ -136,7 +146,7 @@ export function registerDelta(p: Command): void {
     .option("--target-file-size <bytes>", "target file size in bytes")
     .description("compact small files (bin-packing)")
     .action(async (table: string, o: { where?: string; targetFileSize?: string }) => {
-      const { DeltaTable } = (lib = await loadLib());
+      const { DeltaTable } = (lib = loadLib());
       const r = await DeltaTable.forPath(table).optimize({ where: o.where, targetFileSize: o.targetFileSize ? Number(o.targetFileSize) : undefined });
       console.log(r.version === null ? "nothing to compact" : `version ${r.version}: ${r.numFilesRemoved} files compacted into ${r.numFilesAdded} in ${r.partitionsOptimized} partitions`);
     });
@@ -149,7 +159,7 @@ export function registerDelta(p: Command): void {
     .option("--force", "allow a retention shorter than the table's")
     .description("delete files no longer referenced and older than the retention")
     .action(async (table: string, o: { retainHours?: string; dryRun?: boolean; force?: boolean }) => {
-      const { DeltaTable } = (lib = await loadLib());
+      const { DeltaTable } = (lib = loadLib());
       const r = await DeltaTable.forPath(table).vacuum({ retentionHours: o.retainHours === undefined ? undefined : Number(o.retainHours), dryRun: o.dryRun, retentionCheckEnabled: !o.force });
       for (const f of r.files) console.log(`${r.dryRun ? "would delete" : "deleted"} ${f}`);
       console.log(`${r.dryRun ? "would delete" : "deleted"} ${r.files.length} files (${r.bytes} bytes), retention ${r.retentionHours} hours`);
@@ -162,7 +172,7 @@ export function registerDelta(p: Command): void {
     .option("--timestamp <t>", "restore the latest version at or before this time")
     .description("make an earlier version current again (a new commit)")
     .action(async (table: string, o: TravelOptions) => {
-      const { DeltaTable } = (lib = await loadLib());
+      const { DeltaTable } = (lib = loadLib());
       const to = travel(o);
       if (to.version === undefined && to.timestamp === undefined) throw new StreamlabError("INVALID_OPTION", "restore needs --version N or --timestamp T.");
       const r = await DeltaTable.forPath(table).restore(to);
@@ -177,7 +187,7 @@ export function registerDelta(p: Command): void {
     .option("--limit <n>", "most rows to print")
     .description("the Change Data Feed between two versions")
     .action(async (table: string, o: { from: string; to?: string; limit?: string }) => {
-      const { DeltaTable, tableData, tableText } = (lib = await loadLib());
+      const { DeltaTable, tableData, tableText } = (lib = loadLib());
       const scan = await DeltaTable.forPath(table).readChanges(Number(o.from), o.to === undefined ? undefined : Number(o.to));
       try {
         console.log(tableText(await tableData(`SELECT * FROM (${scan.sql}) ORDER BY _commit_version`, { duck: scan.duck, limit: limitOf(o, 50) })));
@@ -191,7 +201,7 @@ export function registerDelta(p: Command): void {
     .argument("[dir]", "folder of conformance cases (default: the project's golden tables, test/fixtures/delta-golden)")
     .description("run every Delta conformance case in DIR: one line each, then 'N passed, N failed'")
     .action(async (dir: string | undefined) => {
-      const { goldenTablesDir, runConformance } = (lib = await loadLib());
+      const { goldenTablesDir, runConformance } = (lib = loadLib());
       const { failed } = await runConformance(path.resolve(dir ?? goldenTablesDir()));
       process.exitCode = failed > 0 ? 1 : 0;
     });

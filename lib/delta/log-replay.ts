@@ -40,9 +40,17 @@ export function fileActionKey(root: string, p: string, dv: DeletionVectorDescrip
   return `${resolved}#${dvUniqueId(dv)}`;
 }
 
-/** Replays `segment`. Throws DELTA_INVALID_CHECKPOINT when its checkpoint cannot be read (the caller may fall back). */
-export async function replayLog(segment: LogSegment, duck: Duck): Promise<ReplayedState> {
+/**
+ * Replays `segment`. Throws DELTA_INVALID_CHECKPOINT when its checkpoint cannot be read (the caller
+ * may fall back). `duck` may still be opening: it is awaited for the checkpoint only, which DuckDB
+ * reads while the commits after it are parsed here.
+ */
+export async function replayLog(segment: LogSegment, duck: Duck | Promise<Duck>): Promise<ReplayedState> {
   const storage = segment.listing.storage;
+  const checkpoint = segment.checkpoint;
+  const checkpointActions = checkpoint ? Promise.resolve(duck).then((d) => readCheckpoint(d, checkpoint, storage)) : undefined;
+  // Observed now, thrown below (a commit that fails to parse must not leave it unhandled).
+  checkpointActions?.catch(() => {});
   const seen = new Set<string>();
   const files: AddFile[] = [];
   const tombstones: RemoveFile[] = [];
@@ -82,15 +90,21 @@ export async function replayLog(segment: LogSegment, duck: Duck): Promise<Replay
     }
   };
 
-  // Newest commit first, so the first action seen for a key is the one in force.
-  for (let i = segment.commits.length - 1; i >= 0; i--) {
-    const commit = readCommitFile(segment.commits[i]!, storage);
-    if (i === segment.commits.length - 1) commitInfo = commit.commitInfo;
-    // Newest first inside a commit too: a file removed and re-added by one commit (remove, then add) stays active.
-    for (let j = commit.actions.length - 1; j >= 0; j--) apply(commit.actions[j]!, false);
+  try {
+    // Newest commit first, so the first action seen for a key is the one in force.
+    for (let i = segment.commits.length - 1; i >= 0; i--) {
+      const commit = readCommitFile(segment.commits[i]!, storage);
+      if (i === segment.commits.length - 1) commitInfo = commit.commitInfo;
+      // Newest first inside a commit too: a file removed and re-added by one commit (remove, then add) stays active.
+      for (let j = commit.actions.length - 1; j >= 0; j--) apply(commit.actions[j]!, false);
+    }
+  } catch (e) {
+    // Nothing left running on the session after we return: its owner may close it at once.
+    await checkpointActions?.catch(() => {});
+    throw e;
   }
-  if (segment.checkpoint) {
-    for (const a of await readCheckpoint(duck, segment.checkpoint, storage)) apply(a, true);
+  if (checkpointActions) {
+    for (const a of await checkpointActions) apply(a, true);
   }
   const name = segment.tableRoot;
   if (!protocol) {

@@ -24,7 +24,8 @@ export interface SnapshotOptions {
   version?: number;
   /** Time travel: the latest version committed at or before this instant. */
   timestamp?: Date | string | number;
-  duck?: Duck;
+  /** The DuckDB session that reads checkpoints; it may still be opening (the log is listed and its commits read meanwhile). */
+  duck?: Duck | Promise<Duck>;
   /** Where the table lives (default: the local file system). */
   storage?: Storage;
 }
@@ -164,7 +165,7 @@ export class Snapshot {
       const fast = listFromLastCheckpoint(root, storage);
       if (fast) {
         try {
-          return await Snapshot.fromSegment(logSegment(fast), options.duck ?? (await sharedDuck()));
+          return await Snapshot.fromSegment(logSegment(fast), options.duck ?? sharedDuck());
         } catch {
           /* the full listing below */
         }
@@ -176,11 +177,11 @@ export class Snapshot {
       if (version !== undefined) throw new StreamlabError("INVALID_OPTION", "Give either a version or a timestamp to time-travel, not both.");
       version = versionAtTimestamp(listing, options.timestamp);
     }
-    return Snapshot.fromSegment(logSegment(listing, version), options.duck ?? (await sharedDuck()));
+    return Snapshot.fromSegment(logSegment(listing, version), options.duck ?? sharedDuck());
   }
 
   /** Replays a segment; when its checkpoint cannot be read, falls back to an older one. */
-  static async fromSegment(segment: LogSegment, duck: Duck): Promise<Snapshot> {
+  static async fromSegment(segment: LogSegment, duck: Duck | Promise<Duck>): Promise<Snapshot> {
     const failed: CheckpointFile[] = [];
     for (;;) {
       try {

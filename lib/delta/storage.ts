@@ -266,6 +266,9 @@ export function processAlive(pid: number): boolean {
  * relative to the table root; absolute ones are URIs (file:/..., file:///...).
  */
 export function resolveDataPath(tableRoot: string, p: string): string {
+  // The common case, without path.join's normalising: a plain relative path (no escapes, no scheme,
+  // no "." or ".." segment, no empty one) under a resolved root.
+  if (path.sep === "/" && !NOT_PLAIN.test(p) && isResolvedRoot(tableRoot)) return `${tableRoot}/${p}`;
   if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(p)) {
     if (!p.startsWith("file:")) {
       throw new StreamlabError("DELTA_UNSUPPORTED_FEATURE", `The log references a file on remote storage (${p}); Streamlab reads local tables only.`, {
@@ -276,6 +279,19 @@ export function resolveDataPath(tableRoot: string, p: string): string {
     return fileURLToPath(p.startsWith("file:///") ? p : `file://${p.slice("file:".length)}`);
   }
   return path.join(tableRoot, decodeURIComponent(p));
+}
+
+/** What makes a relative path need resolving: an escape, a scheme's colon, an absolute or empty path, an empty, "." or ".." segment. */
+const NOT_PLAIN = /[%:]|^$|^\/|\/\/|\/$|(?:^|\/)\.\.?(?:\/|$)/;
+
+let resolvedRoot: string | undefined;
+
+/** Whether `root` is what path.resolve gives (absolute, normalised, no trailing "/"), remembering the last one found so. */
+function isResolvedRoot(root: string): boolean {
+  if (root === resolvedRoot) return true;
+  if (root.length < 2 || !root.startsWith("/") || NOT_PLAIN.test(root.slice(1))) return false;
+  resolvedRoot = root;
+  return true;
 }
 
 /** A file name under the table root, URL-encoded as Delta writers encode `add.path`. */

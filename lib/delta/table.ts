@@ -48,14 +48,16 @@ export class DeltaTable {
 
   /** The table at its latest version, or at `version` / `timestamp`. */
   async snapshot(options: Omit<SnapshotOptions, "duck"> = {}): Promise<Snapshot> {
-    return Snapshot.load(this.path, { ...options, duck: await this.duck() });
+    return Snapshot.load(this.path, { ...options, duck: this.duck() });
   }
 
   /** Plans a scan: `.sql` for DuckDB, `.rows()`, `.createView(name)`, `.arquero()`. */
   async scan(options: ReadOptions = {}): Promise<DeltaScan> {
-    const duck = await this.duck();
+    // DuckDB opens while the log is read: it is needed for the checkpoint, then for the scan.
+    const duck = this.duck();
+    duck.catch(() => {}); // when the log fails first, its error is the one thrown
     const snap = await Snapshot.load(this.path, { version: options.version, timestamp: options.timestamp, duck });
-    return planScan(snap, duck, options);
+    return planScan(snap, await duck, options);
   }
 
   /** All rows (small tables; use scan().createView() for big ones). */
