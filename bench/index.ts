@@ -12,6 +12,8 @@ import { medallionBench } from "./medallion";
 import { batchesBench } from "./batches";
 import { latencyBench } from "./latency";
 import { startupBench } from "./startup";
+import { spawnSync } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
 import { writeReport, type BenchRun } from "./report";
 import type { BenchResult } from "./util";
 
@@ -48,7 +50,14 @@ async function main(): Promise<void> {
     };
   }
   let failed = false;
-  for (const name of wanted.length ? wanted : Object.keys(BENCHES)) {
+  const names = wanted.length ? wanted : Object.keys(BENCHES);
+  for (const [i, name] of names.entries()) {
+    // Each benchmark starts on a settled machine: the files the one before wrote (and removed) are
+    // flushed first, or their write-back shows up in the fsyncs of the next one's commits.
+    if (i > 0) {
+      spawnSync("sync");
+      await sleep(1000);
+    }
     console.log(`\n=== bench ${name}`);
     captured = [];
     const started = performance.now();

@@ -1,6 +1,6 @@
 /**
  * stream: CSV-to-Delta throughput of a query with the default trigger, against DuckDB reading the
- * same files and writing Parquet directly, in the same run; then backlogs of 2M and 5M rows, each
+ * same files into the same column types and writing Parquet directly, in the same run; then backlogs of 2M and 5M rows, each
  * side in a process of its own so that its peak RSS is its own. (Rename → commit latency: bench/latency.ts.)
  */
 import { EVENTS_SCHEMA } from "../lib/sim/schemas";

@@ -1,5 +1,9 @@
 /** Small helpers for benchmarks: timing, medians, and the figures each benchmark returns. */
 import type { VegaLiteSpec } from "../lib/viz/chart";
+import { sqlString } from "../lib/sql-text";
+import { parseDdl } from "../lib/delta/ddl";
+import { duckType } from "../lib/delta/schema";
+import { EVENTS_SCHEMA } from "../lib/sim/schemas";
 
 export async function time<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const t = performance.now();
@@ -49,8 +53,14 @@ export function figure(label: string, value: number, unit: string): Metric {
   return { label, value, unit };
 }
 
-/** read_csv's columns for the events feed's CSV files (no sniffing), as the baselines read them. */
-export const EVENTS_CSV_COLUMNS = "{'event_id': 'VARCHAR', 'user_id': 'VARCHAR', 'event_type': 'VARCHAR', 'product_id': 'VARCHAR', 'price': 'DECIMAL(10,2)', 'event_timestamp': 'TIMESTAMP'}";
+/**
+ * read_csv's columns for the events feed's CSV files (no sniffing), as the baselines read them: the
+ * DuckDB types of the feed's schema, so a baseline writes the same Parquet columns as the table the
+ * stream writes (the feed's TIMESTAMP is Delta's timestamp, an instant: DuckDB's TIMESTAMPTZ).
+ */
+export const EVENTS_CSV_COLUMNS = `{${parseDdl(EVENTS_SCHEMA)
+  .fields.map((f) => `${sqlString(f.name)}: ${sqlString(duckType(f.type))}`)
+  .join(", ")}}`;
 
 /** `n` rows of the events feed as SQL; event ids are unique across seeds as long as `n` ≤ `stride`. */
 export function eventsSql(n: number, seed: number, stride = 1_000_000): string {

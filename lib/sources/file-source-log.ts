@@ -31,6 +31,11 @@ export function logOffsetOf(offset: string | null): number {
   return id;
 }
 
+/** An entry as written: the version line, then a file per line. */
+function entryText(entry: LogEntry[]): string {
+  return ["v1", ...entry.map((e) => JSON.stringify(e))].join("\n") + "\n";
+}
+
 export class FileSourceLog extends BatchLog {
   constructor(dir: string) {
     super(dir, { log: "file source log", unit: "log entry" });
@@ -43,8 +48,14 @@ export class FileSourceLog extends BatchLog {
   /** Creates entry `id` with `files` (put-if-absent: another writer's entry is STREAM_CONCURRENT_RUN). */
   add(id: number, files: ListedFile[]): LogEntry[] {
     const entry = files.map((f) => ({ ...f, batchId: id }));
-    this.create(id, ["v1", ...entry.map((e) => JSON.stringify(e))].join("\n") + "\n");
+    this.create(id, entryText(entry));
     return entry;
+  }
+
+  /** add() with the file written off the main thread: the entry at once, and when it is durable. */
+  addAsync(id: number, files: ListedFile[]): { entry: LogEntry[]; written: Promise<void> } {
+    const entry = files.map((f) => ({ ...f, batchId: id }));
+    return { entry, written: this.createAsync(id, entryText(entry)) };
   }
 
   /** The files of entry `id`, checked; undefined when there is no such entry. */

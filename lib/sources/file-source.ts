@@ -40,6 +40,8 @@ export class FileStreamSource implements Source {
   /** Log entries (batches of files) by log id. */
   private readonly entries = new Map<number, LogEntry[]>();
   private lastLogId = -1;
+  /** Log entries being written (off the main thread), awaited by durable(). */
+  private writing: Promise<void>[] = [];
   /** New files not yet planned into a batch, as of the last listing. */
   private outstanding: ListedFile[] = [];
   /** fileStableTime: new files as last listed, with since when they have not changed (ms). */
@@ -201,8 +203,11 @@ export class FileStreamSource implements Source {
   }
 
   private addEntry(files: ListedFile[]): number {
-    // Written before the batch's offsets (put-if-absent): a replay reads exactly these files.
-    const entry = this.log.add(this.lastLogId + 1, files);
+    // Durable before the batch's offsets (put-if-absent; see durable()): a replay reads exactly these
+    // files. Written off the main thread, while the batch is read.
+    const { entry, written } = this.log.addAsync(this.lastLogId + 1, files);
+    written.catch(() => {}); // thrown by durable()
+    this.writing.push(written);
     const id = ++this.lastLogId;
     this.entries.set(id, entry);
     for (const f of entry) this.seen.set(f.path, f);
@@ -380,8 +385,16 @@ export class FileStreamSource implements Source {
     });
   }
 
+  async durable(): Promise<void> {
+    const writing = this.writing;
+    this.writing = [];
+    await Promise.all(writing);
+  }
+
   async close(): Promise<void> {
     await this.watcher?.close();
+    // Nothing left in flight: entries planned but not yet used are kept for the next run.
+    await Promise.allSettled(this.writing);
   }
 }
 

@@ -348,7 +348,12 @@ export class MicroBatchExecution {
     const conf: Record<string, string> = { trigger: describeTrigger(this.plan.trigger) };
     if (this.stateful.watermarks.length > 1) conf["spark.sql.streaming.multipleWatermarkPolicy"] = this.plan.watermarkPolicy;
     const metadata = { batchWatermarkMs: b.watermarkMs, batchTimestampMs: this.plan.clock.now(), conf };
-    const written = this.plan.reporter.time("walCommit", () => this.plan.checkpoint.offsets.addAsync(b.id, { metadata, offsets: [b.end] }));
+    // The source's own log first: an offset never points past what it has made durable.
+    const source = this.plan.source;
+    const written = this.plan.reporter.time("walCommit", async () => {
+      await source.durable?.();
+      await this.plan.checkpoint.offsets.addAsync(b.id, { metadata, offsets: [b.end] });
+    });
     // Awaited (and its failure thrown) by the batch; never an unhandled rejection meanwhile.
     written.catch(() => {});
     let durable: Promise<void> | undefined;
