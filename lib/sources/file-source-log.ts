@@ -52,10 +52,13 @@ export class FileSourceLog extends BatchLog {
     return entry;
   }
 
-  /** add() with the file written off the main thread: the entry at once, and when it is durable. */
-  addAsync(id: number, files: ListedFile[]): { entry: LogEntry[]; written: Promise<void> } {
+  /**
+   * add() with the file written off the main thread, once `after` (the entry before) is written:
+   * the entry at once, and when it is durable. Entries land in order, and none after one that failed.
+   */
+  addAsync(id: number, files: ListedFile[], after: Promise<void>): { entry: LogEntry[]; written: Promise<void> } {
     const entry = files.map((f) => ({ ...f, batchId: id }));
-    return { entry, written: this.createAsync(id, entryText(entry)) };
+    return { entry, written: after.then(() => this.createAsync(id, entryText(entry))) };
   }
 
   /** The files of entry `id`, checked; undefined when there is no such entry. */

@@ -40,8 +40,10 @@ export class FileStreamSource implements Source {
   /** Log entries (batches of files) by log id. */
   private readonly entries = new Map<number, LogEntry[]>();
   private lastLogId = -1;
-  /** Log entries being written (off the main thread), awaited by durable(). */
-  private writing: Promise<void>[] = [];
+  /** The last log entry's write (off the main thread; each waits for the one before). */
+  private lastWrite: Promise<void> = Promise.resolve();
+  /** The writes of entries no offset has pointed at yet, by entry id (see durable()). */
+  private readonly writes = new Map<number, Promise<void>>();
   /** New files not yet planned into a batch, as of the last listing. */
   private outstanding: ListedFile[] = [];
   /** fileStableTime: new files as last listed, with since when they have not changed (ms). */
@@ -205,10 +207,11 @@ export class FileStreamSource implements Source {
   private addEntry(files: ListedFile[]): number {
     // Durable before the batch's offsets (put-if-absent; see durable()): a replay reads exactly these
     // files. Written off the main thread, while the batch is read.
-    const { entry, written } = this.log.addAsync(this.lastLogId + 1, files);
+    const { entry, written } = this.log.addAsync(this.lastLogId + 1, files, this.lastWrite);
     written.catch(() => {}); // thrown by durable()
-    this.writing.push(written);
+    this.lastWrite = written;
     const id = ++this.lastLogId;
+    this.writes.set(id, written);
     this.entries.set(id, entry);
     for (const f of entry) this.seen.set(f.path, f);
     return id;
@@ -385,16 +388,17 @@ export class FileStreamSource implements Source {
     });
   }
 
-  async durable(): Promise<void> {
-    const writing = this.writing;
-    this.writing = [];
-    await Promise.all(writing);
+  /** Entry `end` points at is written, and so every entry before it (they are written in order). */
+  async durable(end: string): Promise<void> {
+    const id = logOffsetOf(end);
+    await this.writes.get(id);
+    for (const k of this.writes.keys()) if (k <= id) this.writes.delete(k);
   }
 
   async close(): Promise<void> {
     await this.watcher?.close();
     // Nothing left in flight: entries planned but not yet used are kept for the next run.
-    await Promise.allSettled(this.writing);
+    await this.lastWrite.catch(() => {});
   }
 }
 

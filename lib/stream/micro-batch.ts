@@ -351,7 +351,7 @@ export class MicroBatchExecution {
     // The source's own log first: an offset never points past what it has made durable.
     const source = this.plan.source;
     const written = this.plan.reporter.time("walCommit", async () => {
-      await source.durable?.();
+      await source.durable?.(b.end);
       await this.plan.checkpoint.offsets.addAsync(b.id, { metadata, offsets: [b.end] });
     });
     // Awaited (and its failure thrown) by the batch; never an unhandled rejection meanwhile.

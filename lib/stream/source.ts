@@ -60,11 +60,11 @@ export interface Source {
   /** The end offset of the next batch after `start`, or `start` itself when nothing is new. */
   latestOffset(start: string | null, request: OffsetRequest): Promise<string | null>;
   /**
-   * Resolves once what latestOffset wrote to the source's own log (written off the main thread)
-   * is durable, and rejects if a write failed. The engine awaits it before it writes an offset
-   * that points into that log; optional.
+   * Resolves once what `end` (an offset latestOffset returned) points at in the source's own log
+   * is durable — such logs may be written off the main thread — and rejects if that write failed.
+   * The engine awaits it before it writes `end` to the offsets log; optional.
    */
-  durable?(): Promise<void>;
+  durable?(end: string): Promise<void>;
   /** Creates DuckDB temp table `into` with the rows in (start, end]; returns their count when it knows it (the engine counts otherwise). */
   getBatch(start: string | null, end: string, into: string, batchId: number): Promise<number | void>;
   /** The batch (start, end] as SQL a sink can read once, when the source can offer it (undefined: use getBatch). */

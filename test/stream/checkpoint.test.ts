@@ -7,6 +7,7 @@ import { readStream } from "../../lib/api/read-stream";
 import { checkpointBatches, describeCheckpoint } from "../../lib/api/inspect";
 import { MemoryStream } from "../../lib/sources/memory-source";
 import { Checkpoint } from "../../lib/stream/checkpoint";
+import { FileSourceLog } from "../../lib/sources/file-source-log";
 import { tmpDir } from "../helpers/tmp";
 import { EVENT_SCHEMA, landFiles } from "../helpers/stream";
 
@@ -60,4 +61,21 @@ test("inspecting a folder that is no checkpoint creates nothing", (t) => {
   assert.deepEqual(checkpointBatches(nowhere), []);
   assert.deepEqual(Checkpoint.inspect(nowhere).batches(), []);
   assert.equal(fs.existsSync(nowhere), false);
+});
+
+test("the file source's log, written off the main thread, lands in order: nothing after an entry that failed", async (t) => {
+  const log = new FileSourceLog(path.join(tmpDir(t), "sources", "0"));
+  const file = { path: "/landing/a.csv", size: 10, modificationTime: 1 };
+  const first = log.addAsync(0, [file], Promise.resolve());
+  const second = log.addAsync(1, [{ ...file, path: "/landing/b.csv" }], first.written);
+  await second.written;
+  assert.deepEqual([...log.entries().keys()], [0, 1]);
+  // Entry 2 waits for one that failed: it is never written, and says why.
+  const failed = Promise.reject(new Error("disk full"));
+  const third = log.addAsync(2, [{ ...file, path: "/landing/c.csv" }], failed);
+  await assert.rejects(third.written, /disk full/);
+  assert.equal(log.get(2), undefined);
+  // The same entry planned twice is accepted; a different one is a second writer.
+  await log.addAsync(1, [{ ...file, path: "/landing/b.csv" }], Promise.resolve()).written;
+  await assert.rejects(log.addAsync(1, [file], Promise.resolve()).written, (e: Error & { code?: string }) => e.code === "STREAM_CONCURRENT_RUN");
 });
