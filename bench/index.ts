@@ -12,7 +12,7 @@ import { medallionBench } from "./medallion";
 import { batchesBench } from "./batches";
 import { latencyBench } from "./latency";
 import { startupBench } from "./startup";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { writeReport, type BenchRun } from "./report";
 import type { BenchResult } from "./util";
@@ -30,8 +30,51 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   medallion: medallionBench,
 };
 
+/** The line a benchmark's own process ends its output with: its result, for the process that ran it. */
+const RESULT = "@@bench-result ";
+
+/** `--one NAME` (internal): runs one benchmark in this process and prints its result last. */
+async function runOne(name: string): Promise<void> {
+  const result = await BENCHES[name]!();
+  console.log(RESULT + JSON.stringify(result));
+}
+
+/**
+ * Runs benchmark `name` in a Node process of its own, as a user's query runs: nothing a benchmark
+ * before it left (DuckDB instances, memory, caches) weighs on its figures. Its output is echoed as
+ * it comes and kept for the report.
+ */
+function runInProcess(name: string): Promise<{ result?: BenchResult; output: string[]; error?: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [__filename, "--one", name], { stdio: ["ignore", "pipe", "inherit"] });
+    const output: string[] = [];
+    let result: BenchResult | undefined;
+    let rest = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => {
+      const lines = (rest + chunk).split("\n");
+      rest = lines.pop()!;
+      for (const line of lines) {
+        if (line.startsWith(RESULT)) result = JSON.parse(line.slice(RESULT.length)) as BenchResult;
+        else {
+          output.push(line);
+          console.log(line);
+        }
+      }
+    });
+    child.on("close", (code, signal) => {
+      if (rest) {
+        output.push(rest);
+        console.log(rest);
+      }
+      resolve(result ? { result, output } : { output, error: `the benchmark's process ended with ${signal ?? `exit status ${code}`} before its result` });
+    });
+  });
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (args[0] === "--one") return runOne(args[1]!);
   const report = args.includes("--report");
   const wanted = args.filter((a) => a !== "--report");
   const unknown = wanted.filter((w) => !BENCHES[w]);
@@ -40,15 +83,6 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const runs: BenchRun[] = [];
-  // With --report, what each benchmark prints is also kept for the report.
-  const log = console.log;
-  let captured: string[] = [];
-  if (report) {
-    console.log = (...a: unknown[]) => {
-      captured.push(a.map((x) => (typeof x === "string" ? x : String(x))).join(" "));
-      log(...a);
-    };
-  }
   let failed = false;
   const names = wanted.length ? wanted : Object.keys(BENCHES);
   for (const [i, name] of names.entries()) {
@@ -59,19 +93,14 @@ async function main(): Promise<void> {
       await sleep(1000);
     }
     console.log(`\n=== bench ${name}`);
-    captured = [];
     const started = performance.now();
-    try {
-      const result = await BENCHES[name]!();
-      runs.push({ name, result, output: [...captured], seconds: (performance.now() - started) / 1000 });
-    } catch (e) {
-      if (!report) throw e;
+    const run = await runInProcess(name);
+    if (run.error) {
       failed = true;
-      console.error(e);
-      runs.push({ name, error: e instanceof Error ? e.message : String(e), output: [...captured], seconds: (performance.now() - started) / 1000 });
+      console.error(`bench ${name}: ${run.error}`);
     }
+    runs.push({ name, ...run, seconds: (performance.now() - started) / 1000 });
   }
-  console.log = log;
   if (report) {
     const written = await writeReport(runs);
     console.log(`\nwrote ${written.join(", ")}`);
