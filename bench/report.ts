@@ -93,7 +93,7 @@ export async function writeReport(runs: BenchRun[], docs = path.join(packageRoot
   const lines: string[] = [
     "# Performance",
     "",
-    "Written by `npm run bench -- --report` from one run of the benchmarks (bench/). Every figure held to a target is a ratio against a baseline measured in the same run on the same machine, or a latency; \"met\" and \"not met\" are what this run measured. Targets: issue 15 (performance) and each benchmark's own.",
+    "Written by `npm run bench -- --report` from one run of the benchmarks (bench/), each in a Node process of its own. Every figure held to a target is a ratio against a baseline measured in the same run on the same machine, or a latency; \"met\" and \"not met\" are what this run measured. Targets: issue 15 (performance) and each benchmark's own.",
     "",
     "## Machine",
     "",
