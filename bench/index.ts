@@ -33,10 +33,15 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
 /** The line a benchmark's own process ends its output with: its result, for the process that ran it. */
 const RESULT = "@@bench-result ";
 
+/** Non-finite numbers survive the trip as JSON (a figure may be NaN or Infinity). */
+const NON_FINITE = "@@number ";
+const encode = (_k: string, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? NON_FINITE + String(v) : v);
+const decode = (_k: string, v: unknown) => (typeof v === "string" && v.startsWith(NON_FINITE) ? Number(v.slice(NON_FINITE.length)) : v);
+
 /** `--one NAME` (internal): runs one benchmark in this process and prints its result last. */
 async function runOne(name: string): Promise<void> {
   const result = await BENCHES[name]!();
-  console.log(RESULT + JSON.stringify(result));
+  console.log(RESULT + JSON.stringify(result, encode));
 }
 
 /**
@@ -46,28 +51,36 @@ async function runOne(name: string): Promise<void> {
  */
 function runInProcess(name: string): Promise<{ result?: BenchResult; output: string[]; error?: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [__filename, "--one", name], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [__filename, "--one", name], { stdio: ["ignore", "pipe", "pipe"] });
     const output: string[] = [];
     let result: BenchResult | undefined;
     let rest = "";
+    const take = (line: string) => {
+      const at = line.indexOf(RESULT);
+      if (at >= 0) result = JSON.parse(line.slice(at + RESULT.length), decode) as BenchResult;
+      const shown = at >= 0 ? line.slice(0, at) : line;
+      if (at < 0 || shown) {
+        output.push(shown);
+        console.log(shown);
+      }
+    };
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (chunk: string) => {
       const lines = (rest + chunk).split("\n");
       rest = lines.pop()!;
-      for (const line of lines) {
-        if (line.startsWith(RESULT)) result = JSON.parse(line.slice(RESULT.length)) as BenchResult;
-        else {
-          output.push(line);
-          console.log(line);
-        }
-      }
+      lines.forEach(take);
+    });
+    // Its errors are shown as they come, and the last of them say why it failed.
+    let errors = "";
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk: string) => {
+      process.stderr.write(chunk);
+      errors = (errors + chunk).slice(-4000);
     });
     child.on("close", (code, signal) => {
-      if (rest) {
-        output.push(rest);
-        console.log(rest);
-      }
-      resolve(result ? { result, output } : { output, error: `the benchmark's process ended with ${signal ?? `exit status ${code}`} before its result` });
+      if (rest) take(rest);
+      const why = errors.trim().split("\n").slice(-12).join("\n");
+      resolve(result ? { result, output } : { output, error: `the benchmark's process ended with ${signal ?? `exit status ${code}`} before its result${why ? `:\n${why}` : ""}` });
     });
   });
 }

@@ -48,7 +48,7 @@ export function fileActionKey(root: string, p: string, dv: DeletionVectorDescrip
 export async function replayLog(segment: LogSegment, duck: Duck | Promise<Duck>): Promise<ReplayedState> {
   const storage = segment.listing.storage;
   const checkpoint = segment.checkpoint;
-  const checkpointActions = checkpoint ? Promise.resolve(duck).then((d) => readCheckpoint(d, checkpoint, storage)) : undefined;
+  const checkpointActions = !checkpoint ? undefined : duck instanceof Promise ? duck.then((d) => readCheckpoint(d, checkpoint, storage)) : readCheckpoint(duck, checkpoint, storage);
   // Observed now, thrown below (a commit that fails to parse must not leave it unhandled).
   checkpointActions?.catch(() => {});
   const seen = new Set<string>();

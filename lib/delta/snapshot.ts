@@ -159,13 +159,17 @@ export class Snapshot {
   static async load(tableRoot: string, options: SnapshotOptions = {}): Promise<Snapshot> {
     const root = path.resolve(tableRoot);
     const storage = options.storage ?? defaultStorage;
+    const duck = options.duck ?? sharedDuck();
+    // A session still opening is awaited only for a checkpoint: when the log fails first (or has no
+    // checkpoint), its failure to open must not be left unhandled.
+    if (duck instanceof Promise) duck.catch(() => {});
     if (options.version === undefined && options.timestamp === undefined) {
       // The latest version from the last checkpoint on, found by name; anything amiss (a stale or
       // damaged checkpoint, a gap) is left to the full listing, which decides and reports.
       const fast = listFromLastCheckpoint(root, storage);
       if (fast) {
         try {
-          return await Snapshot.fromSegment(logSegment(fast), options.duck ?? sharedDuck());
+          return await Snapshot.fromSegment(logSegment(fast), duck);
         } catch {
           /* the full listing below */
         }
@@ -177,7 +181,7 @@ export class Snapshot {
       if (version !== undefined) throw new StreamlabError("INVALID_OPTION", "Give either a version or a timestamp to time-travel, not both.");
       version = versionAtTimestamp(listing, options.timestamp);
     }
-    return Snapshot.fromSegment(logSegment(listing, version), options.duck ?? sharedDuck());
+    return Snapshot.fromSegment(logSegment(listing, version), duck);
   }
 
   /** Replays a segment; when its checkpoint cannot be read, falls back to an older one. */

@@ -55,7 +55,6 @@ export class DeltaTable {
   async scan(options: ReadOptions = {}): Promise<DeltaScan> {
     // DuckDB opens while the log is read: it is needed for the checkpoint, then for the scan.
     const duck = this.duck();
-    duck.catch(() => {}); // when the log fails first, its error is the one thrown
     const snap = await Snapshot.load(this.path, { version: options.version, timestamp: options.timestamp, duck });
     return planScan(snap, await duck, options);
   }

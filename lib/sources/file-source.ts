@@ -396,9 +396,12 @@ export class FileStreamSource implements Source {
   }
 
   async close(): Promise<void> {
-    await this.watcher?.close();
-    // Nothing left in flight: entries planned but not yet used are kept for the next run.
-    await this.lastWrite.catch(() => {});
+    try {
+      await this.watcher?.close();
+    } finally {
+      // Nothing left in flight: entries planned but not yet used are kept for the next run.
+      await this.lastWrite.catch(() => {});
+    }
   }
 }
 

@@ -279,6 +279,9 @@ export class MicroBatchExecution {
         stateOperators: stateOperators.reverse(),
       });
     } finally {
+      // A batch that failed before it waited for its offsets entry still lets that write end here:
+      // nothing of it may land after the query has stopped and let go of the checkpoint.
+      await wal.settled();
       if (madeTables) await tables.dropAll();
     }
   }
@@ -290,7 +293,7 @@ export class MicroBatchExecution {
    * whether every line was read; when not (or when anything fails), nothing was committed and the
    * batch is read again the usual way, which accounts for each bad line. Undefined: not taken.
    */
-  private async pipelined(b: BatchContext, wal: () => Promise<void>): Promise<{ numInputRows: number; result: SinkResult } | undefined> {
+  private async pipelined(b: BatchContext, wal: WriteAhead): Promise<{ numInputRows: number; result: SinkResult } | undefined> {
     const { source, sink, steps, reporter: r } = this.plan;
     if (b.replay || b.noData || steps.length > 0 || !sink.pipelines || !source.pipelinedBatch) return undefined;
     const batch = await r.time("getBatch", () => source.pipelinedBatch!(b.start, b.end, b.id));
@@ -340,10 +343,11 @@ export class MicroBatchExecution {
    * seen — the sink's commit — so a crash before it leaves no trace of the batch. A replayed batch
    * has its entry already.
    */
-  private writeAheadLog(b: BatchContext): () => Promise<void> {
+  private writeAheadLog(b: BatchContext): WriteAhead {
     if (b.replay) {
       faultPoint("afterOffsets", b.id);
-      return async () => {};
+      const done = async () => {};
+      return Object.assign(done, { settled: done });
     }
     const conf: Record<string, string> = { trigger: describeTrigger(this.plan.trigger) };
     if (this.stateful.watermarks.length > 1) conf["spark.sql.streaming.multipleWatermarkPolicy"] = this.plan.watermarkPolicy;
@@ -357,7 +361,8 @@ export class MicroBatchExecution {
     // Awaited (and its failure thrown) by the batch; never an unhandled rejection meanwhile.
     written.catch(() => {});
     let durable: Promise<void> | undefined;
-    return () => (durable ??= written.then(() => faultPoint("afterOffsets", b.id)));
+    const wait = () => (durable ??= written.then(() => faultPoint("afterOffsets", b.id)));
+    return Object.assign(wait, { settled: () => written.then(() => {}, () => {}) });
   }
 
   /** Materialises the source's rows (start, end] into `into`; returns how many there are. */
@@ -417,6 +422,12 @@ export class MicroBatchExecution {
     }
   }
 }
+
+/**
+ * A batch's offsets entry being written: calling it waits until the entry is durable (and throws
+ * if the write failed); `settled` waits for the write to end, however it ends.
+ */
+type WriteAhead = (() => Promise<void>) & { settled: () => Promise<void> };
 
 /** The temporary tables of one batch, dropped when it is done. */
 class BatchTables {

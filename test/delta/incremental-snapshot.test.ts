@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { Duck } from "../../lib/duck";
@@ -8,7 +9,7 @@ import { Snapshot } from "../../lib/delta/snapshot";
 import { writeDelta } from "../../lib/delta/write";
 import { readStream } from "../../lib/api/read-stream";
 import { MemoryStream } from "../../lib/sources/memory-source";
-import { tmpDir } from "../helpers/tmp";
+import { expectCode, tmpDir } from "../helpers/tmp";
 
 /** What a snapshot says about its table, comparable across ways of building it. */
 function state(s: Snapshot) {
@@ -72,4 +73,23 @@ test("a streaming query's Delta sink keeps its snapshot, yet another writer's co
   assert.deepEqual(ids, [0, 1, 2, 3, 4, 5, 100, 101, 102, 103, 104, 105]);
   const snap = await Snapshot.load(root, { duck });
   assert.equal(snap.version, 11, "one commit per batch and per outside append");
+});
+
+test("a snapshot reads the log while DuckDB opens: DuckDB is needed for a checkpoint only, and a session that fails to open is reported, never left unhandled", async (t) => {
+  const duck = await Duck.open();
+  const root = path.join(tmpDir(t), "t");
+  await writeDelta(root, "SELECT 1::BIGINT AS id", { duck, properties: { "delta.checkpointInterval": "2" } });
+  await writeDelta(root, "SELECT 2::BIGINT AS id", { duck });
+  const broken = () => Promise.reject(new Error("DuckDB could not start"));
+  // No checkpoint: the commits alone make the snapshot.
+  assert.equal((await Snapshot.load(root, { duck: broken() })).files.length, 2);
+  // A missing table is that error, whatever the session does.
+  await expectCode(() => Snapshot.load(path.join(root, "missing"), { duck: broken() }), "DELTA_TABLE_NOT_FOUND");
+  // With a checkpoint, the session's failure is the error; a session still opening is waited for.
+  await writeDelta(root, "SELECT 3::BIGINT AS id", { duck }); // version 2: a checkpoint
+  assert.ok(fs.existsSync(path.join(root, "_delta_log", "00000000000000000002.checkpoint.parquet")));
+  await assert.rejects(Snapshot.load(root, { duck: broken() }), /DuckDB could not start/);
+  const opening = new Promise<Duck>((resolve) => setTimeout(() => resolve(duck), 50));
+  assert.equal((await Snapshot.load(root, { duck: opening })).files.length, 3);
+  duck.close();
 });
