@@ -13,12 +13,12 @@ import type * as SkippingModule from "../delta/skipping";
 
 /**
  * What the commands run, loaded when one runs (DuckDB and the Delta reader are not needed for
- * --help). The shared DuckDB session starts opening first: it opens on its own thread while the
- * rest loads and the log is read.
+ * --help). For a command that reads tables through the shared DuckDB session (`shared`), the
+ * session starts opening first: it opens on its own thread while the rest loads and the log is read.
  */
-function loadLib() {
-  const shared = (require("../duck") as typeof DuckModule).duck();
-  shared.catch(() => {}); // a command that never queries must not fail on it; one that does sees the error
+function loadLib(shared = true) {
+  // A command that never queries must not fail on it; one that does sees the error.
+  if (shared) (require("../duck") as typeof DuckModule).duck().catch(() => {});
   const { DeltaTable } = require("../delta/table") as typeof TableModule;
   const { readerFeatures } = require("../delta/table-features") as typeof FeaturesModule;
   const { goldenTablesDir, runConformance } = require("../delta/conformance") as typeof ConformanceModule;
@@ -90,7 +90,7 @@ export function registerDelta(p: Command): void {
 
   withTravel(delta.command("history").argument("<table>", "table folder").description("the table's commits, newest first (DESCRIBE HISTORY)"))
     .action(async (table: string, o: TravelOptions) => {
-      const { DeltaTable } = (lib = loadLib());
+      const { DeltaTable } = (lib = loadLib(false)); // the log alone
       const h = DeltaTable.forPath(table).history(limitOf(o, 20));
       print(
         `history of ${path.resolve(table)}`,
@@ -201,7 +201,7 @@ export function registerDelta(p: Command): void {
     .argument("[dir]", "folder of conformance cases (default: the project's golden tables, test/fixtures/delta-golden)")
     .description("run every Delta conformance case in DIR: one line each, then 'N passed, N failed'")
     .action(async (dir: string | undefined) => {
-      const { goldenTablesDir, runConformance } = (lib = loadLib());
+      const { goldenTablesDir, runConformance } = (lib = loadLib(false)); // it opens a session of its own
       const { failed } = await runConformance(path.resolve(dir ?? goldenTablesDir()));
       process.exitCode = failed > 0 ? 1 : 0;
     });
