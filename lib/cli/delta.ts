@@ -76,12 +76,8 @@ export function registerDelta(p: Command): void {
       const conf = Object.entries(snap.configuration);
       if (conf.length) print("properties", rowsTable(conf.map(([k, v]) => ({ key: k, value: v }))));
       const files = snap.files.map((a) => {
-        let records: unknown = null;
-        try {
-          records = a.stats ? JSON.parse(a.stats).numRecords ?? null : null;
-        } catch {
-          /* stats are optional */
-        }
+        // Stats are optional: a file without them (or with unreadable ones) shows null.
+        const records = lib.statsOf(a)?.numRecords ?? null;
         return { path: decodeURIComponent(a.path), size: a.size, records, partition: JSON.stringify(a.partitionValues ?? {}), deletion_vector: a.deletionVector ? `${a.deletionVector.cardinality} rows deleted` : "" };
       });
       const total = files.reduce((s, f) => s + f.size, 0);
