@@ -392,7 +392,11 @@ export class FileStreamSource implements Source {
   async durable(end: string): Promise<void> {
     const id = logOffsetOf(end);
     await this.writes.get(id);
-    for (const k of this.writes.keys()) if (k <= id) this.writes.delete(k);
+    // Ids were added in order: the ones done are at the front.
+    for (const k of this.writes.keys()) {
+      if (k > id) break;
+      this.writes.delete(k);
+    }
   }
 
   async close(): Promise<void> {
