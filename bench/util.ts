@@ -1,8 +1,8 @@
 /** Small helpers for benchmarks: timing, medians, and the figures each benchmark returns. */
+import { spawnSync } from "node:child_process";
 import type { VegaLiteSpec } from "../lib/viz/chart";
-import { sqlString } from "../lib/sql-text";
 import { parseDdl } from "../lib/delta/ddl";
-import { duckType } from "../lib/delta/schema";
+import { csvColumns } from "../lib/sources/file-reader";
 import { EVENTS_SCHEMA } from "../lib/sim/schemas";
 
 export async function time<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
@@ -58,13 +58,20 @@ export function figure(label: string, value: number, unit: string): Metric {
  * DuckDB types of the feed's schema, so a baseline writes the same Parquet columns as the table the
  * stream writes (the feed's TIMESTAMP is Delta's timestamp, an instant: DuckDB's TIMESTAMPTZ).
  */
-export const EVENTS_CSV_COLUMNS = `{${parseDdl(EVENTS_SCHEMA)
-  .fields.map((f) => `${sqlString(f.name)}: ${sqlString(duckType(f.type))}`)
-  .join(", ")}}`;
+export const EVENTS_CSV_COLUMNS = csvColumns(parseDdl(EVENTS_SCHEMA));
 
 /** `n` rows of the events feed as SQL; event ids are unique across seeds as long as `n` ≤ `stride`. */
 export function eventsSql(n: number, seed: number, stride = 1_000_000): string {
   return `SELECT md5((range + ${seed * stride})::VARCHAR)::UUID::VARCHAR AS event_id, 'u_' || lpad((range % 500)::VARCHAR, 5, '0') AS user_id,
     ['view','view','view','add_to_cart','purchase'][range % 5 + 1] AS event_type, 'p_' || lpad((range % 50)::VARCHAR, 4, '0') AS product_id,
     ((range % 40000) / 100)::DECIMAL(10,2) AS price, TIMESTAMP '2026-01-01 00:00:00' + to_milliseconds(range * 10) AS event_timestamp FROM range(${n})`;
+}
+
+/** Runs `node ARGS` as a fresh process: its wall time, and when it was launched (epoch ms). Throws when it fails. */
+export function runNode(args: string[]): { ms: number; launchedAt: number } {
+  const launchedAt = Date.now();
+  const t = performance.now();
+  const r = spawnSync(process.execPath, args, { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`node ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+  return { ms: performance.now() - t, launchedAt };
 }

@@ -185,8 +185,17 @@ export function cleanCsvRead(files: ListedFile[], s: ReadSettings): string | und
       if ("problem" in h || h.names.length !== names.length || h.names.some((n, i) => n !== names[i])) return undefined;
     }
   }
-  const columns = `{${s.schema.fields.map((f) => `${sqlString(f.name)}: ${sqlString(duckType(f.type))}`).join(", ")}}`;
-  return `SELECT * FROM read_csv(${sqlFileList(files.map((f) => f.path))}, ${csvOptions(s, columns)})`;
+  return `SELECT * FROM read_csv(${sqlFileList(files.map((f) => f.path))}, ${csvOptions(s, csvColumns(s.schema))})`;
+}
+
+/** The schema's columns with their DuckDB types: what a read_csv given them as `columns`, without sniffing, yields. */
+function duckColumns(schema: StructType): { name: string; type: string }[] {
+  return schema.fields.map((f) => ({ name: f.name, type: duckType(f.type) }));
+}
+
+/** read_csv's `columns` option for `schema`: each field's name and DuckDB type, in order. */
+export function csvColumns(schema: StructType): string {
+  return `{${duckColumns(schema).map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(", ")}}`;
 }
 
 /**
@@ -203,8 +212,7 @@ function csvOptions(s: ReadSettings, columns: string, rejects?: { table: string;
 export function pipelinedCsv(files: ListedFile[], s: ReadSettings): PipelinedBatch | undefined {
   const sql = cleanCsvRead(files, s);
   if (!sql) return undefined;
-  // read_csv with explicit columns and no sniffing yields exactly the schema's columns and types.
-  return { sql, columns: s.schema.fields.map((f) => ({ name: f.name, type: duckType(f.type) })) };
+  return { sql, columns: duckColumns(s.schema) };
 }
 
 /** A clean CSV batch read into `into` in one statement; undefined (nothing left behind) when it was not clean. */
