@@ -7,23 +7,15 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
 import { Duck, sqlString } from "../lib/duck";
 import { writeDelta } from "../lib/delta/write";
 import { DeltaTable } from "../lib/delta/table";
 import type { Snapshot } from "../lib/delta/snapshot";
-import { atMost, figure, median, time, type BenchResult } from "./util";
+import { atMost, figure, median, runNode, time, type BenchResult } from "./util";
 
 const FILES = 2000;
 const ROWS_PER_FILE = 500;
 const RUNS = 5;
-
-function runNode(args: string[]): number {
-  const t = performance.now();
-  const r = spawnSync(process.execPath, args, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${args.join(" ")} failed: ${r.stderr}`);
-  return performance.now() - t;
-}
 
 export async function scanBench(): Promise<BenchResult> {
   const duck = await Duck.open();
@@ -47,9 +39,9 @@ export async function scanBench(): Promise<BenchResult> {
     const theirs: number[] = [];
     const node: number[] = [];
     for (let run = 0; run < RUNS; run++) {
-      node.push(runNode(["-e", "0"]));
-      theirs.push(runNode(["-e", duckScript]));
-      ours.push(runNode([cli, "delta", "scan", table, "--limit", "1"]));
+      node.push(runNode(["-e", "0"]).ms);
+      theirs.push(runNode(["-e", duckScript]).ms);
+      ours.push(runNode([cli, "delta", "scan", table, "--limit", "1"]).ms);
     }
     const o = median(ours);
     const d = median(theirs);

@@ -7,22 +7,12 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
 import { Duck, sqlString } from "../lib/duck";
 import { EVENTS_SCHEMA } from "../lib/sim/schemas";
-import { atMost, figure, median, type BenchResult } from "./util";
+import { atMost, eventsSql, figure, median, runNode, type BenchResult } from "./util";
 
 const RUNS = 7;
 const CLI = path.join(__dirname, "..", "lib", "cli", "index.js");
-
-/** Wall time of a fresh `node ARGS` process, and when it was launched (epoch ms). */
-function launch(args: string[]): { ms: number; launchedAt: number } {
-  const launchedAt = Date.now();
-  const t = performance.now();
-  const r = spawnSync(process.execPath, args, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`node ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
-  return { ms: performance.now() - t, launchedAt };
-}
 
 export async function startupBench(): Promise<BenchResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-bench-startup-"));
@@ -30,18 +20,16 @@ export async function startupBench(): Promise<BenchResult> {
   try {
     const landing = path.join(dir, "landing");
     fs.mkdirSync(landing);
-    await duck.run(
-      `COPY (SELECT md5(range::VARCHAR) AS event_id, 'u_' || range AS user_id, 'view' AS event_type, 'p_1' AS product_id, 9.99::DECIMAL(10,2) AS price, TIMESTAMP '2026-01-01' + to_milliseconds(range) AS event_timestamp FROM range(100)) TO ${sqlString(path.join(landing, "events-0.csv"))} (HEADER)`,
-    );
+    await duck.run(`COPY (${eventsSql(100, 0)}) TO ${sqlString(path.join(landing, "events-0.csv"))} (HEADER)`);
     const node: number[] = [];
     const help: number[] = [];
     const firstCommit: number[] = [];
     const exit: number[] = [];
     for (let run = 0; run < RUNS; run++) {
-      node.push(launch(["-e", "0"]).ms);
-      help.push(launch([CLI, "--help"]).ms);
+      node.push(runNode(["-e", "0"]).ms);
+      help.push(runNode([CLI, "--help"]).ms);
       const table = path.join(dir, `table-${run}`);
-      const r = launch([CLI, "ingest", landing, table, "--format", "csv", "--schema", EVENTS_SCHEMA, "--trigger", "availableNow", "--checkpoint", path.join(dir, `ck-${run}`)]);
+      const r = runNode([CLI, "ingest", landing, table, "--format", "csv", "--schema", EVENTS_SCHEMA, "--trigger", "availableNow", "--checkpoint", path.join(dir, `ck-${run}`)]);
       const commit = fs.readFileSync(path.join(table, "_delta_log", "00000000000000000000.json"), "utf8");
       const info = commit.split("\n").map((l) => JSON.parse(l || "{}") as { commitInfo?: { timestamp: number } }).find((a) => a.commitInfo)?.commitInfo;
       if (!info) throw new Error(`the first commit of ${table} has no commitInfo`);
